@@ -1,0 +1,289 @@
+"""Domain events: the facts of a trainee's journey, each a pydantic model with a type name and schema version.
+
+A `RecordedEvent` wraps one event in its envelope: identity, stream position, who, when, and why
+(correlation / causation). Stored events are decoded with `decode_stored`, which validates in strict mode:
+the store wrote canonical JSON, so no coercion is needed, and strict validation is fast enough to replay
+whole cohorts (see bench/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from domain.actors import Actor, Role
+
+NARRATIVE_MAX = 20_000
+FEEDBACK_MAX = 10_000
+TEXT_MAX = 2_000
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+CompetencyId = Annotated[str, Field(pattern=r"^\d{1,2}\.\d{1,2}\.\d{1,2}$", max_length=8)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+
+class DocumentRef(BaseModel):
+    """A document held outside the store, named by the SHA-256 of its content so it cannot change unseen."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    filename: str = Field(min_length=1, max_length=255)
+    media_type: str | None = Field(default=None, max_length=255)
+
+
+class PlacementKind(StrEnum):
+    OPERATIONAL = "operational"
+    STRATEGIC = "strategic"
+    FLEXI = "flexi"
+
+
+class ReviewOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+class Milestone(StrEnum):
+    YEAR_ONE = "year_one"
+
+
+class TraineeEnrolled(_Event):
+    type: Literal["TraineeEnrolled"] = "TraineeEnrolled"
+    trainee_id: str
+    name: str
+    specialism: str
+    cohort: str
+    framework_id: str
+    framework_version: str
+    scheme_start: date
+    scheme_end: date
+    programme_manager_id: str
+
+
+class PlacementStarted(_Event):
+    type: Literal["PlacementStarted"] = "PlacementStarted"
+    placement_id: str
+    organisation: str
+    kind: PlacementKind
+    placement_manager_id: str
+    starts_on: date
+    planned_end: date
+
+
+class PlacementEnded(_Event):
+    type: Literal["PlacementEnded"] = "PlacementEnded"
+    placement_id: str
+    ended_on: date
+
+
+class EvidenceSubmitted(_Event):
+    type: Literal["EvidenceSubmitted"] = "EvidenceSubmitted"
+    evidence_id: UUID
+    narrative: str
+    competency_ids: tuple[str, ...]
+    documents: tuple[DocumentRef, ...] = ()
+
+
+class SignOffRequested(_Event):
+    type: Literal["SignOffRequested"] = "SignOffRequested"
+    request_id: UUID
+    competency_id: str
+    evidence_ids: tuple[UUID, ...]
+    assigned_to: str
+
+
+class SignOffRequestDeclined(_Event):
+    type: Literal["SignOffRequestDeclined"] = "SignOffRequestDeclined"
+    request_id: UUID
+    competency_id: str
+    feedback: str
+
+
+class CompetencySignedOff(_Event):
+    type: Literal["CompetencySignedOff"] = "CompetencySignedOff"
+    competency_id: str
+    level: int
+    feedback: str
+    evidence_ids: tuple[UUID, ...]
+    request_id: UUID | None = None
+
+
+class SignOffRevoked(_Event):
+    type: Literal["SignOffRevoked"] = "SignOffRevoked"
+    competency_id: str
+    revoked_level: int
+    reason: str
+
+
+class ReflectivePieceSubmitted(_Event):
+    type: Literal["ReflectivePieceSubmitted"] = "ReflectivePieceSubmitted"
+    piece_id: UUID
+    word_count: int
+    document: DocumentRef
+
+
+class ReflectivePieceReviewed(_Event):
+    type: Literal["ReflectivePieceReviewed"] = "ReflectivePieceReviewed"
+    piece_id: UUID
+    outcome: ReviewOutcome
+    feedback: str
+
+
+class ProgressReviewRecorded(_Event):
+    type: Literal["ProgressReviewRecorded"] = "ProgressReviewRecorded"
+    review_id: UUID
+    summary: str
+    achieved: int
+    applicable: int
+
+
+class MilestoneAssessed(_Event):
+    type: Literal["MilestoneAssessed"] = "MilestoneAssessed"
+    milestone: Milestone
+    achieved: int
+    applicable: int
+    at_risk: bool
+    questionable: bool
+
+
+class SchemeExtended(_Event):
+    type: Literal["SchemeExtended"] = "SchemeExtended"
+    previous_end: date
+    new_end: date
+    reason: str
+
+
+class TraineeWithdrawn(_Event):
+    type: Literal["TraineeWithdrawn"] = "TraineeWithdrawn"
+    reason: str
+
+
+class GraduationAssessed(_Event):
+    type: Literal["GraduationAssessed"] = "GraduationAssessed"
+    achieved: int
+    applicable: int
+    eligible: bool
+
+
+class TraineeGraduated(_Event):
+    type: Literal["TraineeGraduated"] = "TraineeGraduated"
+    graduated_on: date
+    achieved: int
+    applicable: int
+
+
+class HRNotified(_Event):
+    type: Literal["HRNotified"] = "HRNotified"
+    endpoint: str
+    graduation_event_id: UUID
+    status_code: int
+
+
+DomainEvent = Annotated[
+    TraineeEnrolled
+    | PlacementStarted
+    | PlacementEnded
+    | EvidenceSubmitted
+    | SignOffRequested
+    | SignOffRequestDeclined
+    | CompetencySignedOff
+    | SignOffRevoked
+    | ReflectivePieceSubmitted
+    | ReflectivePieceReviewed
+    | ProgressReviewRecorded
+    | MilestoneAssessed
+    | SchemeExtended
+    | TraineeWithdrawn
+    | GraduationAssessed
+    | TraineeGraduated
+    | HRNotified,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: dict[str, type[_Event]] = {
+    cls.model_fields["type"].default: cls
+    for cls in _Event.__subclasses__()  # every event model above
+}
+
+
+class RecordedEvent(BaseModel):
+    """An event as stored: the envelope fields and the event itself in `data`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID
+    stream_id: str
+    version: int = Field(ge=1)
+    schema_version: int = Field(ge=1)
+    actor_id: str
+    actor_role: Role
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    correlation_id: str
+    causation_id: str
+    data: DomainEvent
+
+    @property
+    def type(self) -> str:
+        return self.data.type
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.actor_id, role=self.actor_role)
+
+
+_RECORDED_LIST: TypeAdapter[list[RecordedEvent]] = TypeAdapter(list[RecordedEvent])
+
+
+def decode_stored(raw: str | bytes) -> RecordedEvent:
+    """Decode one event as the store wrote it (canonical JSON, so strict mode: no coercion)."""
+    return RecordedEvent.model_validate_json(raw, strict=True)
+
+
+def decode_stored_list(raw: str | bytes) -> list[RecordedEvent]:
+    return _RECORDED_LIST.validate_json(raw, strict=True)
+
+
+def stream_id_for(trainee_id: str) -> str:
+    return f"trainee-{trainee_id}"
+
+
+def record(
+    events: Sequence[DomainEvent],
+    *,
+    stream_id: str,
+    after_version: int,
+    actor: Actor,
+    occurred_at: AwareDatetime,
+    recorded_at: AwareDatetime,
+    correlation_id: str,
+    causation_id: str,
+    event_ids: Iterable[UUID],
+) -> list[RecordedEvent]:
+    """Wrap decided events in envelopes at the next stream versions. Ids come from the caller, so a retry
+    of the same command (same ids) is recognisably the same write."""
+    ids = iter(event_ids)
+    return [
+        RecordedEvent(
+            event_id=next(ids),
+            stream_id=stream_id,
+            version=after_version + i,
+            schema_version=type(e).SCHEMA_VERSION,
+            actor_id=actor.id,
+            actor_role=actor.role,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            data=e,
+        )
+        for i, e in enumerate(events, start=1)
+    ]

@@ -1,0 +1,198 @@
+"""A trainee's journey state: what the events so far add up to. Built only by `evolve`; never stored as truth.
+
+Immutable: `evolve` returns a new state and shares unchanged parts, so any prefix's state stays valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.events import DocumentRef, Milestone, PlacementKind, ReviewOutcome
+from domain.framework import Framework
+
+
+class Outcome(StrEnum):
+    NOT_ENROLLED = "not_enrolled"
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    GRADUATED = "graduated"
+
+
+class Achievement(StrEnum):
+    NOT_ACHIEVED = "not_achieved"
+    PARTIALLY_ACHIEVED = "partially_achieved"
+    ACHIEVED = "achieved"
+    ACHIEVED_PLUS = "achieved_plus"
+
+
+def achievement(level: int, target: int) -> Achievement:
+    """The framework's four achievement levels for a rated competency signed off at `level` (0: none)."""
+    if level <= 0:
+        return Achievement.NOT_ACHIEVED
+    if level < target:
+        return Achievement.PARTIALLY_ACHIEVED
+    if level == target:
+        return Achievement.ACHIEVED
+    return Achievement.ACHIEVED_PLUS
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    trainee_id: str
+    name: str
+    specialism: str
+    cohort: str
+    scheme_start: date
+    scheme_end: date
+    programme_manager_id: str
+    enrolled_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    placement_id: str
+    organisation: str
+    kind: PlacementKind
+    manager_id: str
+    starts_on: date
+    planned_end: date
+    ended_on: date | None = None
+
+    @property
+    def last_day(self) -> date:
+        return self.ended_on if self.ended_on is not None else self.planned_end
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    evidence_id: UUID
+    competency_ids: frozenset[str]
+    submitted_at: datetime
+    documents: tuple[DocumentRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    competency_id: str
+    level: int
+    feedback: str
+    evidence_ids: tuple[UUID, ...]
+    signed_by: Actor
+    signed_at: datetime
+    event_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SignOffRequest:
+    request_id: UUID
+    competency_id: str
+    evidence_ids: tuple[UUID, ...]
+    assigned_to: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectivePiece:
+    piece_id: UUID
+    word_count: int
+    document: DocumentRef
+    submitted_at: datetime
+    outcome: ReviewOutcome | None = None
+    feedback: str | None = None
+    reviewed_by: Actor | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneResult:
+    milestone: Milestone
+    achieved: int
+    applicable: int
+    at_risk: bool
+    questionable: bool
+    assessed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReview:
+    review_id: UUID
+    summary: str
+    achieved: int
+    applicable: int
+    reviewed_by: Actor
+    reviewed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Graduation:
+    achieved: int
+    applicable: int
+    eligible: bool
+    assessed_at: datetime
+    graduated_on: date | None = None
+    graduation_event_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraineeState:
+    version: int = 0
+    outcome: Outcome = Outcome.NOT_ENROLLED
+    enrolment: Enrolment | None = None
+    framework: Framework | None = None
+    placements: tuple[Placement, ...] = ()
+    evidence: Mapping[UUID, Evidence] = field(default_factory=dict)
+    # The history of sign-offs per competency, newest last: a revoke pops back to the one before.
+    sign_offs: Mapping[str, tuple[SignOff, ...]] = field(default_factory=dict)
+    pending_requests: Mapping[UUID, SignOffRequest] = field(default_factory=dict)
+    answered_requests: frozenset[UUID] = frozenset()
+    reflective_pieces: tuple[ReflectivePiece, ...] = ()
+    milestones: tuple[MilestoneResult, ...] = ()
+    reviews: tuple[ProgressReview, ...] = ()
+    graduation: Graduation | None = None
+    withdrawal_reason: str | None = None
+    hr_notified: frozenset[str] = frozenset()
+    last_recorded_at: datetime | None = None
+
+    @property
+    def trainee_id(self) -> str | None:
+        return self.enrolment.trainee_id if self.enrolment else None
+
+    @property
+    def current_placement(self) -> Placement | None:
+        """The placement started and not yet ended (placements never overlap, so at most one)."""
+        for p in reversed(self.placements):
+            if p.ended_on is None:
+                return p
+        return None
+
+    @property
+    def reflective_piece(self) -> ReflectivePiece | None:
+        return self.reflective_pieces[-1] if self.reflective_pieces else None
+
+    @property
+    def personal_qualities_achieved(self) -> bool:
+        return any(p.outcome is ReviewOutcome.ACCEPTED for p in self.reflective_pieces)
+
+    def current_sign_off(self, competency_id: str) -> SignOff | None:
+        history = self.sign_offs.get(competency_id)
+        return history[-1] if history else None
+
+    def progress(self) -> tuple[int, int]:
+        """(achieved, applicable): competencies at Achieved or Achieved+ over all that apply to the trainee."""
+        if self.framework is None:
+            return (0, 0)
+        achieved = 0
+        pq = self.personal_qualities_achieved
+        for c in self.framework.competencies:
+            if not c.rated:
+                achieved += pq
+            else:
+                history = self.sign_offs.get(c.id)
+                if history and history[-1].level >= c.target_level:
+                    achieved += 1
+        return (achieved, len(self.framework.competencies))
