@@ -287,7 +287,7 @@ def _start_placement(state: TraineeState, c: StartPlacement) -> list[DomainEvent
 
 @_handles(EndPlacement)
 def _end_placement(state: TraineeState, c: EndPlacement) -> list[DomainEvent]:
-    _active(state)
+    enrolment, _ = _active(state)
     _role(c.actor, MANAGERS, "ending a placement")
     current = state.current_placement
     if current is None or current.placement_id != c.placement_id:
@@ -296,6 +296,10 @@ def _end_placement(state: TraineeState, c: EndPlacement) -> list[DomainEvent]:
     if c.ended_on < current.starts_on:
         raise CalendarConflict(
             f"placement {c.placement_id} cannot end ({c.ended_on}) before it started ({current.starts_on})"
+        )
+    if c.ended_on > enrolment.scheme_end:
+        raise CalendarConflict(
+            f"placement {c.placement_id} cannot end ({c.ended_on}) after the Scheme ends ({enrolment.scheme_end})"
         )
     return [PlacementEnded(placement_id=c.placement_id, ended_on=c.ended_on)]
 

@@ -1,12 +1,13 @@
 """`evolve(state, event) -> state`: how each recorded fact changes a journey. `fold` replays a stream.
 
-Evolve never refuses: the event already happened. The rules were applied when `decide` produced it.
+Evolve never refuses: the event already happened; the rules were applied when `decide` produced it.
+`evolve` copies the state first, so the caller's state never changes; `fold` copies once and then applies
+every event to its private copy in place, which keeps replaying a whole cohort cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -43,19 +44,22 @@ from domain.state import (
     SignOff,
     SignOffRequest,
     TraineeState,
+    Who,
 )
 
 
 def evolve(state: TraineeState, event: RecordedEvent) -> TraineeState:
-    s = _apply(state, event)
-    return replace(s, version=event.version, last_recorded_at=event.recorded_at)
+    """The state after `event`; `state` itself is left as it was."""
+    s = state.copy()
+    _apply(s, event)
+    return s
 
 
 def fold(events: Iterable[RecordedEvent], state: TraineeState | None = None) -> TraineeState:
     """The state the events add up to: the status of a journey is this fold, nothing stored."""
-    s = state if state is not None else TraineeState()
+    s = state.copy() if state is not None else TraineeState()
     for e in events:
-        s = evolve(s, e)
+        _apply(s, e)
     return s
 
 
@@ -64,119 +68,124 @@ def fold_as_of(events: Iterable[RecordedEvent], instant: datetime) -> TraineeSta
     return fold(e for e in events if e.recorded_at <= instant)
 
 
-def _apply(s: TraineeState, event: RecordedEvent) -> TraineeState:
+def _actor(event: RecordedEvent) -> Who:
+    return Who(event.actor_id, event.actor_role)
+
+
+def _apply(s: TraineeState, event: RecordedEvent) -> None:
+    """Apply one event to `s` in place (only on a state this module owns)."""
+    s.version = event.version
+    s.last_recorded_at = event.recorded_at
     e = event.data
     match e:
-        case TraineeEnrolled():
-            return replace(
-                s,
-                outcome=Outcome.ACTIVE,
-                framework=framework_for(e.framework_id, e.framework_version),
-                enrolment=Enrolment(
-                    trainee_id=e.trainee_id,
-                    name=e.name,
-                    specialism=e.specialism,
-                    cohort=e.cohort,
-                    scheme_start=e.scheme_start,
-                    scheme_end=e.scheme_end,
-                    programme_manager_id=e.programme_manager_id,
-                    enrolled_at=event.occurred_at,
-                ),
-            )
-        case PlacementStarted():
-            placement = Placement(
-                placement_id=e.placement_id,
-                organisation=e.organisation,
-                kind=e.kind,
-                manager_id=e.placement_manager_id,
-                starts_on=e.starts_on,
-                planned_end=e.planned_end,
-            )
-            return replace(s, placements=(*s.placements, placement))
-        case PlacementEnded():
-            placements = tuple(
-                replace(p, ended_on=e.ended_on) if p.placement_id == e.placement_id else p
-                for p in s.placements
-            )
-            return replace(s, placements=placements)
         case EvidenceSubmitted():
-            evidence = Evidence(e.evidence_id, frozenset(e.competency_ids), event.occurred_at, e.documents)
-            return replace(s, evidence={**s.evidence, e.evidence_id: evidence})
+            s.evidence[e.evidence_id] = Evidence(
+                e.evidence_id, e.competency_ids, event.occurred_at, e.documents
+            )
         case SignOffRequested():
-            request = SignOffRequest(
+            s.pending_requests[e.request_id] = SignOffRequest(
                 e.request_id, e.competency_id, e.evidence_ids, e.assigned_to, event.occurred_at
             )
-            return replace(s, pending_requests={**s.pending_requests, e.request_id: request})
-        case SignOffRequestDeclined():
-            return _answer(s, e.request_id)
         case CompetencySignedOff():
             sign_off = SignOff(
                 e.competency_id,
                 e.level,
                 e.feedback,
                 e.evidence_ids,
-                event.actor,
+                _actor(event),
                 event.occurred_at,
                 event.event_id,
             )
-            history = (*s.sign_offs.get(e.competency_id, ()), sign_off)
-            s = replace(s, sign_offs={**s.sign_offs, e.competency_id: history})
+            s.sign_offs.setdefault(e.competency_id, []).append(sign_off)
             # A sign-off answers every request waiting on that competency.
-            for request in [r for r in s.pending_requests.values() if r.competency_id == e.competency_id]:
-                s = _answer(s, request.request_id)
-            return s
+            for request_id in [
+                r.request_id for r in s.pending_requests.values() if r.competency_id == e.competency_id
+            ]:
+                _answer(s, request_id)
+        case SignOffRequestDeclined():
+            _answer(s, e.request_id)
         case SignOffRevoked():
-            history = s.sign_offs.get(e.competency_id, ())[:-1]
-            sign_offs = {**s.sign_offs, e.competency_id: history}
+            history = s.sign_offs[e.competency_id]
+            history.pop()
             if not history:
-                del sign_offs[e.competency_id]
-            return replace(s, sign_offs=sign_offs)
+                del s.sign_offs[e.competency_id]
+        case ProgressReviewRecorded():
+            s.reviews.append(
+                ProgressReview(
+                    e.review_id, e.summary, e.achieved, e.applicable, _actor(event), event.occurred_at
+                )
+            )
+        case TraineeEnrolled():
+            s.outcome = Outcome.ACTIVE
+            s.framework = framework_for(e.framework_id, e.framework_version)
+            s.enrolment = Enrolment(
+                trainee_id=e.trainee_id,
+                name=e.name,
+                specialism=e.specialism,
+                cohort=e.cohort,
+                scheme_start=e.scheme_start,
+                scheme_end=e.scheme_end,
+                programme_manager_id=e.programme_manager_id,
+                enrolled_at=event.occurred_at,
+            )
+        case PlacementStarted():
+            s.placements.append(
+                Placement(
+                    placement_id=e.placement_id,
+                    organisation=e.organisation,
+                    kind=e.kind,
+                    manager_id=e.placement_manager_id,
+                    starts_on=e.starts_on,
+                    planned_end=e.planned_end,
+                )
+            )
+        case PlacementEnded():
+            s.placements = [
+                p._replace(ended_on=e.ended_on) if p.placement_id == e.placement_id else p
+                for p in s.placements
+            ]
         case ReflectivePieceSubmitted():
-            piece = ReflectivePiece(e.piece_id, e.word_count, e.document, event.occurred_at)
-            return replace(s, reflective_pieces=(*s.reflective_pieces, piece))
+            s.reflective_pieces.append(
+                ReflectivePiece(e.piece_id, e.word_count, e.document, event.occurred_at)
+            )
         case ReflectivePieceReviewed():
-            pieces = tuple(
-                replace(
-                    p,
+            s.reflective_pieces = [
+                p._replace(
                     outcome=e.outcome,
                     feedback=e.feedback,
-                    reviewed_by=event.actor,
+                    reviewed_by=_actor(event),
                     reviewed_at=event.occurred_at,
                 )
                 if p.piece_id == e.piece_id
                 else p
                 for p in s.reflective_pieces
-            )
-            return replace(s, reflective_pieces=pieces)
-        case ProgressReviewRecorded():
-            review = ProgressReview(
-                e.review_id, e.summary, e.achieved, e.applicable, event.actor, event.occurred_at
-            )
-            return replace(s, reviews=(*s.reviews, review))
+            ]
         case MilestoneAssessed():
-            result = MilestoneResult(
-                e.milestone, e.achieved, e.applicable, e.at_risk, e.questionable, event.occurred_at
+            s.milestones.append(
+                MilestoneResult(
+                    e.milestone, e.achieved, e.applicable, e.at_risk, e.questionable, event.occurred_at
+                )
             )
-            return replace(s, milestones=(*s.milestones, result))
         case SchemeExtended():
             assert s.enrolment is not None
-            return replace(s, enrolment=replace(s.enrolment, scheme_end=e.new_end))
+            s.enrolment = s.enrolment._replace(scheme_end=e.new_end)
         case TraineeWithdrawn():
-            return replace(s, outcome=Outcome.WITHDRAWN, withdrawal_reason=e.reason)
+            s.outcome = Outcome.WITHDRAWN
+            s.withdrawal_reason = e.reason
         case GraduationAssessed():
-            graduation = Graduation(e.achieved, e.applicable, e.eligible, event.occurred_at)
-            return replace(s, graduation=graduation)
+            s.graduation = Graduation(e.achieved, e.applicable, e.eligible, event.occurred_at)
         case TraineeGraduated():
             assert s.graduation is not None
-            graduation = replace(
-                s.graduation, graduated_on=e.graduated_on, graduation_event_id=event.event_id
+            s.graduation = s.graduation._replace(
+                graduated_on=e.graduated_on, graduation_event_id=event.event_id
             )
-            return replace(s, outcome=Outcome.GRADUATED, graduation=graduation)
+            s.outcome = Outcome.GRADUATED
         case HRNotified():
-            return replace(s, hr_notified=s.hr_notified | {e.endpoint})
-    raise AssertionError(f"unhandled event type {event.type}")  # pragma: no cover - the union is exhaustive
+            s.hr_notified.add(e.endpoint)
+        case _:  # pragma: no cover - the union is exhaustive
+            raise AssertionError(f"unhandled event type {event.type}")
 
 
-def _answer(s: TraineeState, request_id: UUID) -> TraineeState:
-    pending = {k: v for k, v in s.pending_requests.items() if k != request_id}
-    return replace(s, pending_requests=pending, answered_requests=s.answered_requests | {request_id})
+def _answer(s: TraineeState, request_id: UUID) -> None:
+    s.pending_requests.pop(request_id, None)
+    s.answered_requests.add(request_id)

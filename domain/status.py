@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.actors import Actor
 from domain.calendar import reflective_window_opens
 from domain.events import Milestone, PlacementKind, ReviewOutcome
-from domain.state import Achievement, Outcome, TraineeState, achievement
+from domain.state import Achievement, Outcome, TraineeState, Who, achievement
 
 
 class _View(BaseModel):
@@ -141,7 +141,7 @@ def status_of(state: TraineeState) -> TraineeStatus:
                     target_level=None,
                     level=None,
                     achievement=Achievement.ACHIEVED if pq_done else Achievement.NOT_ACHIEVED,
-                    signed_by=accepted.reviewed_by if accepted else None,
+                    signed_by=_actor(accepted.reviewed_by) if accepted else None,
                     signed_at=accepted.reviewed_at if accepted else None,
                     feedback=accepted.feedback if accepted else None,
                 )
@@ -157,7 +157,7 @@ def status_of(state: TraineeState) -> TraineeStatus:
                 target_level=c.target_level,
                 level=current.level if current else None,
                 achievement=achievement(current.level if current else 0, c.target_level),
-                signed_by=current.signed_by if current else None,
+                signed_by=_actor(current.signed_by) if current else None,
                 signed_at=current.signed_at if current else None,
                 evidence_ids=current.evidence_ids if current else (),
                 feedback=current.feedback if current else None,
@@ -225,7 +225,7 @@ def status_of(state: TraineeState) -> TraineeStatus:
             achieved=pq_done,
             window_opens=reflective_window_opens(enrolment.scheme_end),
             word_count=shown.word_count if shown else None,
-            reviewed_by=shown.reviewed_by if shown else None,
+            reviewed_by=_actor(shown.reviewed_by) if shown else None,
             reviewed_at=shown.reviewed_at if shown else None,
             feedback=shown.feedback if shown else None,
         ),
@@ -260,3 +260,7 @@ def status_of(state: TraineeState) -> TraineeStatus:
         else None,
         withdrawal_reason=state.withdrawal_reason,
     )
+
+
+def _actor(who: Who | None) -> Actor | None:
+    return Actor(id=who.id, role=who.role) if who else None

@@ -1,0 +1,1 @@
+"""Benchmarks: run by `make bench`, results written under bench/results/ and quoted in README."""

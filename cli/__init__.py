@@ -1,0 +1,1 @@
+"""`gmts`, the command line for scheme administrators."""

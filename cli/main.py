@@ -1,0 +1,154 @@
+"""The `gmts` command: framework, sample journey replay, and (as the service grows) the service's operations."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+
+import click
+
+from domain.events import RecordedEvent
+from domain.evolve import fold_as_of
+from domain.execute import execute
+from domain.framework import Framework, framework_for_specialism
+from domain.framework.catalogue import UnknownFramework
+from domain.sample_journey import sample_journey
+from domain.state import TraineeState
+from domain.status import TraineeStatus, status_of
+
+
+@click.group()
+def main() -> None:
+    """Trainee journeys: the NHS Graduate Management Training Scheme as an event-sourced service."""
+
+
+@main.group()
+def framework() -> None:
+    """The competency framework."""
+
+
+@framework.command("show")
+@click.option(
+    "--specialism", default="general-management", show_default=True, help="Which specialism's framework."
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of competencies, for tools.")
+def framework_show(specialism: str, as_json: bool) -> None:
+    """Show every competency of a specialism's framework (core and specialist)."""
+    try:
+        fw = framework_for_specialism(specialism)
+    except UnknownFramework as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(framework_as_json(fw), indent=2, ensure_ascii=False))
+    else:
+        click.echo(framework_as_text(fw))
+
+
+def framework_as_json(fw: Framework) -> list[dict[str, object]]:
+    domains = {d.id: d.title for d in fw.domains}
+    return [
+        {
+            "id": c.id,
+            "section": c.section,
+            "domain": c.domain,
+            "domain_title": domains[c.domain],
+            "kind": c.kind.value,
+            "specialism": c.specialism,
+            "rated": c.rated,
+            "target_level": c.target_level,
+            "hlm": list(c.hlm),
+            "text": c.text,
+            "examples": list(c.examples),
+            "notes": dict(c.notes),
+        }
+        for c in fw.competencies
+    ]
+
+
+def framework_as_text(fw: Framework) -> str:
+    lines = [f"{fw.title} ({fw.ref}): {len(fw.competencies)} competencies", ""]
+    for section in fw.sections:
+        mine = [c for c in fw.competencies if c.section == section.number]
+        rating = "rated 1-5" if section.rated else "not rated: achieved together through the reflective piece"
+        lines.append(f"Section {section.number}. {section.title} ({len(mine)}, {rating})")
+        for d in (d for d in fw.domains if d.section == section.number):
+            lines.append(f"  {d.id} {d.title}")
+            for c in (c for c in mine if c.domain == d.id):
+                target = f"target {c.target_level}" if c.rated else "achieved/not"
+                flag = " *" if set(c.notes) - {"target_level"} else ""
+                lines.append(f"    {c.id:<7} {c.kind.value:<10} {target:<12} {c.text}{flag}")
+        lines.append("")
+    lines.append("* a field was reconstructed from the damaged source text: see `--json` notes.")
+    return "\n".join(lines)
+
+
+@main.command()
+def start() -> None:
+    """Start the service. (Until the service lands: show the framework and replay a sample journey.)"""
+    fw = framework_for_specialism("general-management")
+    per_section = Counter(c.section for c in fw.competencies)
+    click.echo(f"Framework {fw.ref}: {len(fw.competencies)} competencies")
+    for s in fw.sections:
+        click.echo(
+            f"  {s.number}. {s.title:<24} {per_section[s.number]:>3}{'' if s.rated else ' (not rated)'}"
+        )
+    events, state = replay_sample()
+    click.echo(
+        f"\nSample journey replayed: {len(events)} events, {Counter(e.type for e in events).most_common(3)}"
+    )
+    year_one = next(e for e in events if e.type == "MilestoneAssessed")
+    click.echo("\nAs of the year-one milestone:")
+    click.echo(describe(status_of(fold_as_of(events, year_one.recorded_at))))
+    click.echo("\nAt the end:")
+    click.echo(describe(status_of(state)))
+
+
+def replay_sample() -> tuple[list[RecordedEvent], TraineeState]:
+    """Run the sample journey's commands through the rules, as the service will, and keep its events."""
+    state = TraineeState()
+    events: list[RecordedEvent] = []
+    ids = uuid.UUID(int=0)
+    for n, command in enumerate(sample_journey()):
+        ids = uuid.uuid5(ids, str(n))
+        recorded, state = execute(
+            state,
+            command,
+            event_ids=(uuid.uuid5(ids, str(i)) for i in range(8)),
+            recorded_at=command.at,
+            correlation_id=f"sample-{n}",
+            causation_id=f"sample-{n}",
+        )
+        events += recorded
+    return events, state
+
+
+def describe(status: TraineeStatus) -> str:
+    p = status.progress
+    lines = [
+        f"  {status.name} ({status.trainee_id}), {status.specialism}, cohort {status.cohort}: {status.outcome.value}",
+        f"  progress {p.achieved}/{p.applicable} = {p.percent}% (stream version {status.version})",
+    ]
+    for s in status.sections:
+        lines.append(
+            f"    {s.number}. {s.title:<24} {s.progress.achieved:>3}/{s.progress.applicable:<3} {s.progress.percent}%"
+        )
+    if status.current_placement:
+        cp = status.current_placement
+        lines.append(
+            f"  current placement: {cp.organisation} ({cp.kind.value}), manager {cp.placement_manager_id}"
+        )
+    for m in status.milestones:
+        flags = [f for f, on in (("at risk", m.at_risk), ("questionable", m.questionable)) if on] or [
+            "on track"
+        ]
+        lines.append(f"  milestone {m.milestone.value}: {m.progress.percent}% ({', '.join(flags)})")
+    lines.append(f"  personal qualities: {status.personal_qualities.state}")
+    lines.append(f"  pending sign-offs: {len(status.pending_sign_offs)}")
+    if status.graduation:
+        g = status.graduation
+        lines.append(
+            f"  graduation: {'eligible' if g.eligible else 'not eligible'} at {g.progress.percent}%, "
+            f"graduated on {g.graduated_on}, HR notified: {', '.join(g.hr_notified) or 'not yet'}"
+        )
+    return "\n".join(lines)
