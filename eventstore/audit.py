@@ -1,0 +1,69 @@
+"""Auditors' queries across streams, with keyset pagination (a cursor, not an offset, so deep pages stay fast
+and a page never repeats or skips rows when new events arrive)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from domain.events import RecordedEvent
+from eventstore.store import EVENT_COLUMNS, row_to_event
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters combine with AND; all are optional. `after` is the cursor of the previous page."""
+
+    stream_id: str | None = None
+    actor_id: str | None = None
+    type: str | None = None
+    competency_id: str | None = None
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+    after: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[tuple[int, RecordedEvent]]  # (global position, event)
+    next_after: int | None  # the cursor for the next page, None on the last page
+
+
+async def audit(pool: asyncpg.Pool, q: AuditQuery) -> AuditPage:
+    limit = max(1, min(q.limit, MAX_PAGE))
+    where = ["e.global_position > $1"]
+    args: list[object] = [q.after]
+
+    def add(clause: str, value: object) -> None:
+        args.append(value)
+        where.append(clause.format(f"${len(args)}"))
+
+    if q.stream_id is not None:
+        add("e.stream_id = {}", q.stream_id)
+    if q.actor_id is not None:
+        add("e.actor_id = {}", q.actor_id)
+    if q.type is not None:
+        add("e.type = {}", q.type)
+    if q.recorded_from is not None:
+        add("e.recorded_at >= {}", q.recorded_from)
+    if q.recorded_to is not None:
+        add("e.recorded_at < {}", q.recorded_to)
+    source = "events e"
+    if q.competency_id is not None:
+        source = "event_competencies c JOIN events e USING (global_position)"
+        add("c.competency_id = {}", q.competency_id)
+        where[0] = "c.global_position > $1"
+    args.append(limit + 1)
+    order = "c.global_position" if q.competency_id is not None else "e.global_position"
+    sql = (
+        f"SELECT e.global_position, {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))}"
+        f" FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ${len(args)}"
+    )
+    rows = await pool.fetch(sql, *args)
+    page = [(r["global_position"], row_to_event(r[1:])) for r in rows[:limit]]
+    return AuditPage(page, page[-1][0] if len(rows) > limit else None)

@@ -1,0 +1,43 @@
+"""Connection pools with a statement timeout, and an error that names the database (never its password)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from eventstore.errors import DatabaseUnavailable
+
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ***, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def create_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+    connect_timeout_s: float = 10.0,
+) -> asyncpg.Pool:
+    try:
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=connect_timeout_s,
+            server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "gmts"},
+        )
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise DatabaseUnavailable(f"cannot reach the database at {redact(url)}: {exc}") from exc
+    assert pool is not None
+    return pool

@@ -1,0 +1,127 @@
+"""Appending to and reading streams. One trainee's journey is one stream (`trainee-<id>`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from domain.events import RecordedEvent, StoredEvent, from_stored
+from eventstore.chain import content_digest
+from eventstore.errors import ConcurrencyConflict, EventIdConflict
+
+# The columns of a StoredEvent, in its field order.
+EVENT_COLUMNS = (
+    "event_id, stream_id, stream_version, type, schema_version, actor_id, actor_role, occurred_at, recorded_at,"
+    " correlation_id, causation_id, data::text"
+)
+
+
+def row_to_event(row: asyncpg.Record | tuple[object, ...]) -> RecordedEvent:
+    """A row whose columns are `EVENT_COLUMNS`, in order."""
+    return from_stored(StoredEvent(*row))
+
+
+def _competencies(event: RecordedEvent) -> tuple[str, ...]:
+    data = event.data
+    ids: tuple[str, ...] = getattr(data, "competency_ids", ())
+    single: str | None = getattr(data, "competency_id", None)
+    return ids + ((single,) if single else ())
+
+
+class EventStore:
+    """The system of record. Appends are all-or-nothing, checked against the expected stream version, and
+    idempotent by event id; history is never changed (the database refuses UPDATE, DELETE and TRUNCATE)."""
+
+    def __init__(self, pool: asyncpg.Pool | asyncpg.Connection) -> None:
+        self.pool = pool  # a pool, or one connection (to append inside a caller's transaction)
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[RecordedEvent]
+    ) -> list[RecordedEvent]:
+        """Append `events` after `expected_version`; return them as stored (with the store's `recorded_at`).
+
+        Raises `ConcurrencyConflict` if the stream is at another version and `EventIdConflict` if an event id
+        was used before for other content. Sending the same batch again returns what was stored the first time.
+        """
+        if not events:
+            return []
+        datas: list[str] = []
+        digests: list[bytes] = []
+        competency_event: list[int] = []
+        competency_ids: list[str] = []
+        for i, e in enumerate(events, start=1):
+            if e.stream_id != stream_id or e.version != expected_version + i:
+                raise ValueError(
+                    f"event {e.event_id} is for {e.stream_id} v{e.version}, not {stream_id} v{expected_version + i}"
+                )
+            data_json = e.data.model_dump_json()
+            datas.append(data_json)
+            digests.append(
+                content_digest(
+                    event_id=e.event_id,
+                    stream_id=e.stream_id,
+                    version=e.version,
+                    type=e.type,
+                    schema_version=e.schema_version,
+                    data=json.loads(data_json),
+                    actor_id=e.actor_id,
+                    actor_role=e.actor_role.value,
+                    correlation_id=e.correlation_id,
+                    causation_id=e.causation_id,
+                    occurred_at=e.occurred_at,
+                )
+            )
+            for cid in _competencies(e):
+                competency_event.append(i)
+                competency_ids.append(cid)
+        try:
+            rows = await self.pool.fetch(
+                "SELECT global_position, stream_version, recorded_at FROM append_events("
+                "$1, $2, $3, $4, $5, $6::jsonb[], $7, $8, $9, $10, $11, $12, $13, $14)",
+                stream_id,
+                expected_version,
+                [e.event_id for e in events],
+                [e.type for e in events],
+                [e.schema_version for e in events],
+                datas,
+                [e.actor_id for e in events],
+                [e.actor_role.value for e in events],
+                [e.correlation_id for e in events],
+                [e.causation_id for e in events],
+                [e.occurred_at for e in events],
+                digests,
+                competency_event,
+                competency_ids,
+            )
+        except asyncpg.PostgresError as exc:
+            if exc.sqlstate == "GJ001":
+                raise ConcurrencyConflict(stream_id, expected_version, int(exc.detail or -1)) from None
+            if exc.sqlstate == "GJ002":
+                raise EventIdConflict(str(exc)) from None
+            raise
+        stamped = {r["stream_version"]: r["recorded_at"] for r in rows}
+        return [e._replace(recorded_at=stamped[e.version]) for e in events]
+
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        rows = await self.pool.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version",
+            stream_id,
+            after_version,
+        )
+        return [row_to_event(r) for r in rows]
+
+    async def read_stream_as_of(self, stream_id: str, instant: datetime) -> list[RecordedEvent]:
+        """The stream as it stood at `instant`: the events recorded up to it."""
+        rows = await self.pool.fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND recorded_at <= $2 ORDER BY stream_version",
+            stream_id,
+            instant,
+        )
+        return [row_to_event(r) for r in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        version = await self.pool.fetchval("SELECT version FROM streams WHERE stream_id = $1", stream_id)
+        return int(version or 0)

@@ -1,0 +1,121 @@
+"""Appends: all or nothing, against the expected version, idempotent by event id; history cannot change."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from eventstore.errors import ConcurrencyConflict, EventIdConflict
+from eventstore.store import EventStore
+from tests.eventstore.factory import evidence, revoke
+
+
+async def count(pool: asyncpg.Pool) -> int:
+    return int(await pool.fetchval("SELECT count(*) FROM events"))
+
+
+async def test_appended_events_read_back_equal_with_the_stores_recorded_time(store: EventStore) -> None:
+    batch = evidence("trainee-a", count=3)
+    stored = await store.append("trainee-a", 0, batch)
+    assert [e.version for e in stored] == [1, 2, 3]
+    assert all(e.recorded_at > batch[0].recorded_at for e in stored), "recorded_at is the database's clock"
+    assert await store.read_stream("trainee-a") == stored
+    assert await store.read_stream("trainee-a", after_version=2) == stored[2:]
+    assert await store.stream_version("trainee-a") == 3
+
+
+async def test_a_stale_expected_version_raises_and_writes_nothing(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    await store.append("trainee-a", 0, evidence("trainee-a", count=2))
+    with pytest.raises(ConcurrencyConflict, match="at version 2, but the append expected 1") as raised:
+        await store.append("trainee-a", 1, evidence("trainee-a", after=1))
+    assert (raised.value.expected, raised.value.actual) == (1, 2)
+    assert await count(pool) == 2
+    assert await store.stream_version("trainee-a") == 2
+
+
+async def test_a_new_stream_expects_version_zero(store: EventStore, pool: asyncpg.Pool) -> None:
+    with pytest.raises(ConcurrencyConflict, match="at version 0, but the append expected 3"):
+        await store.append("trainee-new", 3, evidence("trainee-new", after=3))
+    assert await count(pool) == 0
+
+
+async def test_the_same_batch_appended_again_writes_nothing_and_returns_the_first_result(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    batch = evidence("trainee-a", count=2)
+    first = await store.append("trainee-a", 0, batch)
+    again = await store.append("trainee-a", 0, batch)
+    assert again == first
+    assert await count(pool) == 2
+    assert await store.stream_version("trainee-a") == 2
+
+
+async def test_an_event_id_reused_for_other_content_is_refused(store: EventStore, pool: asyncpg.Pool) -> None:
+    batch = evidence("trainee-a")
+    await store.append("trainee-a", 0, batch)
+    other = evidence("trainee-a")[0]._replace(event_id=batch[0].event_id)
+    with pytest.raises(EventIdConflict, match="different content or position"):
+        await store.append("trainee-a", 0, [other])
+    with pytest.raises(EventIdConflict):
+        await store.append("trainee-a", 1, [other._replace(version=2)])
+    assert await count(pool) == 1
+    assert (await store.read_stream("trainee-a"))[0].data == batch[0].data
+
+
+async def test_a_batch_is_all_or_nothing(store: EventStore, pool: asyncpg.Pool) -> None:
+    taken = evidence("trainee-b")
+    await store.append("trainee-b", 0, taken)
+    batch = evidence("trainee-a", count=3)
+    batch[2] = batch[2]._replace(event_id=taken[0].event_id)  # the third collides with another stream's event
+    with pytest.raises(EventIdConflict):
+        await store.append("trainee-a", 0, batch)
+    assert await count(pool) == 1
+    assert await store.read_stream("trainee-a") == []
+    assert await store.stream_version("trainee-a") == 0
+
+
+async def test_concurrent_writers_at_the_same_version_one_wins(store: EventStore, pool: asyncpg.Pool) -> None:
+    await store.append("trainee-a", 0, evidence("trainee-a"))
+    contenders = [evidence("trainee-a", after=1) for _ in range(6)]
+    results = await asyncio.gather(
+        *(store.append("trainee-a", 1, b) for b in contenders), return_exceptions=True
+    )
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    losers = [r for r in results if isinstance(r, ConcurrencyConflict)]
+    assert (len(winners), len(losers)) == (1, 5)
+    assert await count(pool) == 2
+
+
+async def test_an_event_that_does_not_follow_the_expected_version_is_refused_before_the_database(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    with pytest.raises(ValueError, match="not trainee-a v1"):
+        await store.append("trainee-a", 0, evidence("trainee-a", after=4))
+    assert await count(pool) == 0
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET actor_id = 'someone-else'",
+        "DELETE FROM events",
+        "TRUNCATE events CASCADE",
+        "UPDATE event_competencies SET competency_id = '9.9.9'",
+        "DELETE FROM event_competencies",
+    ],
+)
+async def test_the_database_refuses_to_change_history(
+    store: EventStore, pool: asyncpg.Pool, statement: str
+) -> None:
+    stored = await store.append("trainee-a", 0, evidence("trainee-a") + revoke("trainee-a", after=1))
+    before = await pool.fetch("SELECT * FROM events ORDER BY global_position")
+    competencies = await pool.fetch("SELECT * FROM event_competencies ORDER BY competency_id")
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await pool.execute(statement)
+    assert await pool.fetch("SELECT * FROM events ORDER BY global_position") == before
+    assert await pool.fetch("SELECT * FROM event_competencies ORDER BY competency_id") == competencies
+    assert await store.read_stream("trainee-a") == stored
