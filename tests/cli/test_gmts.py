@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -61,3 +62,28 @@ def test_start_replays_the_sample_journey_to_a_graduation() -> None:
     assert ": graduated" in end
     assert "personal qualities: accepted" in end
     assert "HR notified: https://hr.example.nhs.uk/graduations" in end
+
+
+def test_migrate_and_verify_against_a_configured_database(database_url: str) -> None:
+    env = {**os.environ, "GMTS_DATABASE_URL": database_url}
+    migrated = subprocess.run(
+        [str(GMTS), "migrate"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout.strip() == "the schema is up to date"  # the test database was cloned migrated
+    verified = subprocess.run(
+        [str(GMTS), "verify", "--json"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout) == {"ok": True, "streams": 0, "events": 0, "problems": []}
+
+
+def test_an_unreachable_database_is_a_one_line_error_naming_it_without_the_password() -> None:
+    env = {**os.environ, "GMTS_DATABASE_URL": "postgresql://gmts:hunter2@127.0.0.1:1/gmts"}
+    result = subprocess.run(
+        [str(GMTS), "verify"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.returncode == 1
+    assert "cannot reach the database at postgresql://gmts:***@127.0.0.1:1/gmts" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -14,7 +14,7 @@ from tests.postgres import TARGETS, fresh_database, migrated_template, server_ur
 async def postgres(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, str]:
-    """(server URL, migrated template database) for each PostgreSQL under test."""
+    """(server URL, migrated template database) for each PostgreSQL under test: started once per session."""
     url = server_url(request.param, tmp_path_factory.getbasetemp())
     return url, await migrated_template(url)
 
