@@ -19,6 +19,7 @@ from domain.events import (
     DocumentRef,
     Milestone,
     PlacementKind,
+    ReminderKind,
     ReviewOutcome,
     Text,
 )
@@ -143,6 +144,21 @@ class RecordHRNotified(Command):
     status_code: int = Field(ge=100, le=599)
 
 
+class RecordHRNotificationFailed(Command):
+    kind: Literal["RecordHRNotificationFailed"] = "RecordHRNotificationFailed"
+    endpoint: Annotated[str, Field(min_length=1, max_length=2_000)]
+    status_code: int = Field(ge=100, le=599)
+    reason: Annotated[str, Field(min_length=1, max_length=2_000)]
+
+
+class RecordReminder(Command):
+    kind: Literal["RecordReminder"] = "RecordReminder"
+    reminder: ReminderKind
+    recipient: Annotated[str, Field(min_length=1, max_length=200)]
+    about: Annotated[str, Field(min_length=1, max_length=200)]
+    message: Annotated[str, Field(min_length=1, max_length=2_000)]
+
+
 AnyCommand = Annotated[
     EnrolTrainee
     | StartPlacement
@@ -159,6 +175,8 @@ AnyCommand = Annotated[
     | ExtendScheme
     | WithdrawTrainee
     | AssessGraduation
-    | RecordHRNotified,
+    | RecordHRNotified
+    | RecordHRNotificationFailed
+    | RecordReminder,
     Field(discriminator="kind"),
 ]

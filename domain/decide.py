@@ -7,6 +7,7 @@ may this actor do this, and only then is the content right.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,8 +21,10 @@ from domain.commands import (
     EndPlacement,
     EnrolTrainee,
     ExtendScheme,
+    RecordHRNotificationFailed,
     RecordHRNotified,
     RecordProgressReview,
+    RecordReminder,
     RequestSignOff,
     ReviewReflectivePiece,
     RevokeSignOff,
@@ -56,6 +59,7 @@ from domain.events import (
     DomainEvent,
     EvidenceSubmitted,
     GraduationAssessed,
+    HRNotificationFailed,
     HRNotified,
     MilestoneAssessed,
     PlacementEnded,
@@ -63,6 +67,7 @@ from domain.events import (
     ProgressReviewRecorded,
     ReflectivePieceReviewed,
     ReflectivePieceSubmitted,
+    ReminderSent,
     ReviewOutcome,
     SchemeExtended,
     SignOffRequestDeclined,
@@ -198,6 +203,11 @@ def _evidence_for(state: TraineeState, competency_id: str, evidence_ids: Sequenc
             raise EvidenceMissing(
                 f"evidence {eid} does not name competency {competency_id} (it names {named})"
             )
+
+
+def _utc_day(c: Command) -> date:
+    """The calendar day of a command in UTC, the Scheme's clock (a 23:30 -05:00 submission is the next day)."""
+    return c.at.astimezone(UTC).date()
 
 
 def _counts(state: TraineeState) -> tuple[int, int]:
@@ -431,7 +441,7 @@ def _revoke(state: TraineeState, c: RevokeSignOff) -> list[DomainEvent]:
 def _in_window(state: TraineeState, c: Command, doing: str) -> None:
     enrolment, _ = _enrolment(state)
     opens = reflective_window_opens(enrolment.scheme_end)
-    day = c.at.date()
+    day = _utc_day(c)
     if not opens <= day <= enrolment.scheme_end:
         raise ReflectivePieceRejected(
             f"the reflective piece can only {doing} in the Scheme's last twelve months, "
@@ -516,7 +526,7 @@ def _milestone(state: TraineeState, c: AssessMilestone) -> list[DomainEvent]:
 def _graduation(state: TraineeState, c: AssessGraduation) -> list[DomainEvent]:
     enrolment, _ = _active(state)
     _role(c.actor, ASSESSORS, "assessing graduation")
-    if c.at.date() < enrolment.scheme_end:
+    if _utc_day(c) < enrolment.scheme_end:
         raise CalendarConflict(
             f"graduation is assessed at the Scheme's end, {enrolment.scheme_end}, not before"
         )
@@ -526,28 +536,55 @@ def _graduation(state: TraineeState, c: AssessGraduation) -> list[DomainEvent]:
         GraduationAssessed(achieved=achieved, applicable=applicable, eligible=eligible)
     ]
     if eligible:
-        events.append(TraineeGraduated(graduated_on=c.at.date(), achieved=achieved, applicable=applicable))
+        events.append(TraineeGraduated(graduated_on=_utc_day(c), achieved=achieved, applicable=applicable))
     return events
 
 
 @_handles(RecordHRNotified)
 def _hr_notified(state: TraineeState, c: RecordHRNotified) -> list[DomainEvent]:
-    enrolment, _ = _enrolment(state)
-    _role(c.actor, frozenset({Role.SYSTEM}), "recording an HR notification")
-    if (
-        state.outcome is not Outcome.GRADUATED
-        or state.graduation is None
-        or state.graduation.graduation_event_id is None
-    ):
-        raise TraineeNotActive(
-            f"trainee {enrolment.trainee_id} has not graduated; there is nothing to notify HR of"
+    _, graduation_event_id = _graduated(state, c, "recording an HR notification")
+    if not 200 <= c.status_code < 300:
+        raise NotAllowed(
+            f"HR endpoint {c.endpoint} answered {c.status_code}: only a 2xx answer is a delivery; "
+            "record a refusal as an HR delivery failure"
         )
     if c.endpoint in state.hr_notified:
         raise AlreadyRecorded(f"HR endpoint {c.endpoint} was already notified of this graduation")
     return [
-        HRNotified(
+        HRNotified(endpoint=c.endpoint, graduation_event_id=graduation_event_id, status_code=c.status_code)
+    ]
+
+
+def _graduated(state: TraineeState, c: Command, doing: str) -> tuple[Enrolment, UUID]:
+    enrolment, _ = _enrolment(state)
+    _role(c.actor, frozenset({Role.SYSTEM}), doing)
+    graduation = state.graduation
+    if state.outcome is not Outcome.GRADUATED or graduation is None or graduation.graduation_event_id is None:
+        raise TraineeNotActive(
+            f"trainee {enrolment.trainee_id} has not graduated; there is nothing to notify HR of"
+        )
+    return enrolment, graduation.graduation_event_id
+
+
+@_handles(RecordHRNotificationFailed)
+def _hr_failed(state: TraineeState, c: RecordHRNotificationFailed) -> list[DomainEvent]:
+    _, graduation_event_id = _graduated(state, c, "recording an HR delivery failure")
+    if c.endpoint in state.hr_notified:
+        raise AlreadyRecorded(f"HR endpoint {c.endpoint} was already notified of this graduation")
+    return [
+        HRNotificationFailed(
             endpoint=c.endpoint,
-            graduation_event_id=state.graduation.graduation_event_id,
+            graduation_event_id=graduation_event_id,
             status_code=c.status_code,
+            reason=c.reason,
         )
     ]
+
+
+@_handles(RecordReminder)
+def _reminder(state: TraineeState, c: RecordReminder) -> list[DomainEvent]:
+    _enrolment(state)
+    _role(c.actor, frozenset({Role.SYSTEM}), "recording a reminder")
+    if (c.reminder.value, c.about) in state.reminders:
+        raise AlreadyRecorded(f"the {c.reminder.value} reminder about {c.about} was already sent")
+    return [ReminderSent(kind=c.reminder, recipient=c.recipient, about=c.about, message=c.message)]

@@ -181,6 +181,30 @@ class TraineeGraduated(_Event):
     applicable: int
 
 
+class ReminderKind(StrEnum):
+    SIGN_OFF_WAITING = "sign_off_waiting"  # a sign-off request has waited more than 14 days
+    MILESTONE_AT_RISK = "milestone_at_risk"  # the year-one milestone found the trainee at risk
+    REFLECTIVE_WINDOW_OPEN = "reflective_window_open"  # the last twelve months have begun
+
+
+class ReminderSent(_Event):
+    type: Literal["ReminderSent"] = "ReminderSent"
+    kind: ReminderKind
+    recipient: str
+    about: str  # what it concerns: a request id, a milestone, the window's opening date
+    message: str
+
+
+class HRNotificationFailed(_Event):
+    """An HR endpoint refused the graduation record for a reason retrying cannot fix (a 4xx other than 408/429)."""
+
+    type: Literal["HRNotificationFailed"] = "HRNotificationFailed"
+    endpoint: str
+    graduation_event_id: UUID
+    status_code: int
+    reason: str
+
+
 class HRNotified(_Event):
     type: Literal["HRNotified"] = "HRNotified"
     endpoint: str
@@ -205,7 +229,9 @@ DomainEvent = Annotated[
     | TraineeWithdrawn
     | GraduationAssessed
     | TraineeGraduated
-    | HRNotified,
+    | HRNotified
+    | HRNotificationFailed
+    | ReminderSent,
     Field(discriminator="type"),
 ]
 

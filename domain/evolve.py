@@ -15,6 +15,7 @@ from domain.events import (
     CompetencySignedOff,
     EvidenceSubmitted,
     GraduationAssessed,
+    HRNotificationFailed,
     HRNotified,
     MilestoneAssessed,
     PlacementEnded,
@@ -23,6 +24,7 @@ from domain.events import (
     RecordedEvent,
     ReflectivePieceReviewed,
     ReflectivePieceSubmitted,
+    ReminderSent,
     SchemeExtended,
     SignOffRequestDeclined,
     SignOffRequested,
@@ -182,6 +184,11 @@ def _apply(s: TraineeState, event: RecordedEvent) -> None:
             s.outcome = Outcome.GRADUATED
         case HRNotified():
             s.hr_notified.add(e.endpoint)
+            s.hr_failed.pop(e.endpoint, None)
+        case HRNotificationFailed():
+            s.hr_failed[e.endpoint] = f"{e.status_code}: {e.reason}"
+        case ReminderSent():
+            s.reminders.add((e.kind.value, e.about))
         case _:  # pragma: no cover - the union is exhaustive
             raise AssertionError(f"unhandled event type {event.type}")
 

@@ -156,6 +156,8 @@ class TraineeState:
     graduation: Graduation | None = None
     withdrawal_reason: str | None = None
     hr_notified: set[str] = field(default_factory=set)
+    hr_failed: dict[str, str] = field(default_factory=dict)  # endpoint -> why it refused
+    reminders: set[tuple[str, str]] = field(default_factory=set)  # (kind, about) already sent
     last_recorded_at: datetime | None = None
 
     def copy(self) -> TraineeState:
@@ -176,6 +178,8 @@ class TraineeState:
             graduation=self.graduation,
             withdrawal_reason=self.withdrawal_reason,
             hr_notified=set(self.hr_notified),
+            hr_failed=dict(self.hr_failed),
+            reminders=set(self.reminders),
             last_recorded_at=self.last_recorded_at,
         )
 

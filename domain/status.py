@@ -97,6 +97,7 @@ class GraduationStatus(_View):
     assessed_at: datetime
     graduated_on: date | None
     hr_notified: tuple[str, ...]
+    hr_failed: dict[str, str]  # endpoint -> why it refused the record (needs a person)
 
 
 class TraineeStatus(_View):
@@ -121,6 +122,7 @@ class TraineeStatus(_View):
     pending_sign_offs: tuple[PendingSignOff, ...]
     graduation: GraduationStatus | None
     withdrawal_reason: str | None
+    reminders_sent: int
 
 
 def status_of(state: TraineeState) -> TraineeStatus:
@@ -255,10 +257,12 @@ def status_of(state: TraineeState) -> TraineeStatus:
             assessed_at=graduation.assessed_at,
             graduated_on=graduation.graduated_on,
             hr_notified=tuple(sorted(state.hr_notified)),
+            hr_failed=dict(sorted(state.hr_failed.items())),
         )
         if graduation
         else None,
         withdrawal_reason=state.withdrawal_reason,
+        reminders_sent=len(state.reminders),
     )
 
 

@@ -267,9 +267,13 @@ def graduation_assessed(*, by: Actor = SYSTEM, on: When = SCHEME_END) -> AssessG
 
 
 def scheme_extended(
-    new_end: date, *, by: Actor = PROGRAMME_MANAGER, reason: str = "Long-term sickness absence."
+    new_end: date,
+    *,
+    by: Actor = PROGRAMME_MANAGER,
+    reason: str = "Long-term sickness absence.",
+    on: When = DAY,
 ) -> ExtendScheme:
-    return ExtendScheme(actor=by, at=at(DAY), new_end=new_end, reason=reason)
+    return ExtendScheme(actor=by, at=at(on), new_end=new_end, reason=reason)
 
 
 def withdrawn(

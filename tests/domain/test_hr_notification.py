@@ -85,3 +85,9 @@ def test_only_the_system_records_an_hr_notification(actor: Actor) -> None:
         match=f"recording an HR notification needs one of the roles system; {actor.id} acts as {actor.role.value}",
     ):
         j.when(hr_notified(by=actor))
+
+
+def test_a_failed_delivery_is_not_recorded_as_a_notification() -> None:
+    j = given(enrolled(), *graduated())
+    with j.refused(NotAllowed, match="answered 500: only a 2xx answer is a delivery"):
+        j.when(hr_notified(status_code=500))

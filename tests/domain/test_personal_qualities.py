@@ -3,7 +3,7 @@ all fourteen Personal Qualities competencies together."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -213,3 +213,13 @@ def test_the_trainee_cannot_review_their_own_piece() -> None:
     j = given(enrolled(), reflective_piece())
     with j.refused(NotAllowed, match="trainee t-0001 cannot review the reflective piece on their own record"):
         j.when(piece_reviewed(by=TRAINEE))
+
+
+def test_the_window_is_judged_on_the_utc_day() -> None:
+    """23:30 in New York on the day before the window opens is already its first day in UTC."""
+    eve = datetime.combine(
+        WINDOW_OPENS - timedelta(days=1), time(23, 30), tzinfo=timezone(timedelta(hours=-5))
+    )
+    j = given(enrolled(), placement_started())
+    events = j.when(reflective_piece(on=eve))
+    assert types_of(events) == ["ReflectivePieceSubmitted"]

@@ -172,7 +172,13 @@ BASES: dict[str, list[Command]] = {
         jn.evidence("2.1.1", "4.1.3", id="e1"),
         jn.evidence("2.1.2", "5.3.7", "7.4.1", id="e2"),
     ],
-    "ready to graduate": [jn.enrolled(), *jn.signed_off(81), *jn.personal_qualities_accepted()],
+    "ready to graduate": [
+        jn.enrolled(),
+        *jn.signed_off(81),
+        *jn.personal_qualities_accepted(),
+        jn.evidence("2.1.1", "4.1.3", id="e1"),
+        jn.evidence("2.1.2", "5.3.7", "7.4.1", id="e2"),
+    ],
 }
 
 SCENARIOS = st.tuples(
