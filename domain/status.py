@@ -268,3 +268,28 @@ def status_of(state: TraineeState) -> TraineeStatus:
 
 def _actor(who: Who | None) -> Actor | None:
     return Actor(id=who.id, role=who.role) if who else None
+
+
+class StatusSummary(_View):
+    """What a command returns: where the journey stands now (the full status is a query away)."""
+
+    trainee_id: str | None
+    version: int
+    outcome: Outcome
+    progress: Progress
+    current_placement: str | None
+    pending_sign_offs: int
+    personal_qualities_achieved: bool
+
+
+def summary_of(state: TraineeState) -> StatusSummary:
+    placement = state.current_placement
+    return StatusSummary(
+        trainee_id=state.trainee_id,
+        version=state.version,
+        outcome=state.outcome,
+        progress=Progress.of(*state.progress()),
+        current_placement=placement.placement_id if placement else None,
+        pending_sign_offs=len(state.pending_requests),
+        personal_qualities_achieved=state.personal_qualities_achieved,
+    )

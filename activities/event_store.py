@@ -1,0 +1,42 @@
+"""The journey's reads and writes of its stream, as activities (retried by Temporal, idempotent by event id)."""
+
+from __future__ import annotations
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.payloads import AppendRequest, AppendResult, LoadRequest
+from domain.events import RecordedEventDocument
+from eventstore.errors import ConcurrencyConflict, EventIdConflict
+from eventstore.store import EventStore
+
+
+class EventStoreActivities:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    @activity.defn(name="append_events")
+    async def append_events(self, request: AppendRequest) -> AppendResult:
+        """Append a command's events. A retry of this activity sends the same event ids, so it writes once."""
+        events = [d.recorded() for d in request.events]
+        try:
+            stored = await self.store.append(request.stream_id, request.expected_version, events)
+        except EventIdConflict as exc:
+            ids = [e.event_id for e in events]
+            present = await self.store.pool.fetchval(
+                "SELECT count(*) FROM events WHERE stream_id = $1 AND event_id = ANY($2::uuid[])",
+                request.stream_id,
+                ids,
+            )
+            if present == len(ids):
+                return AppendResult(events=[], duplicate=True)
+            raise ApplicationError(str(exc), type="EventIdConflict", non_retryable=True) from exc
+        except ConcurrencyConflict as exc:
+            # The workflow is the stream's only writer: another writer means something is wrong. Say so.
+            raise ApplicationError(str(exc), type="ConcurrencyConflict", non_retryable=True) from exc
+        return AppendResult(events=[RecordedEventDocument.of(e) for e in stored])
+
+    @activity.defn(name="load_stream")
+    async def load_stream(self, request: LoadRequest) -> list[RecordedEventDocument]:
+        events = await self.store.read_stream(request.stream_id, request.after_version)
+        return [RecordedEventDocument.of(e) for e in events[: request.limit]]

@@ -1,0 +1,1 @@
+"""The journey worker process: runs trainee workflows and their activities."""

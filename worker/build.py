@@ -1,0 +1,35 @@
+"""Assemble a worker from a Temporal client, the event store and the settings (used by `gmts worker` and tests)."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.event_store import EventStoreActivities
+from activities.hr import HRActivities
+from activities.reminders import send_reminder
+from config.settings import Settings
+from domain.framework import shipped_frameworks
+from eventstore.store import EventStore
+from workflows.trainee_journey import TraineeJourneyWorkflow
+
+
+def build_worker(
+    client: Client, store: EventStore, settings: Settings, *, task_queue: str | None = None
+) -> Worker:
+    # Load the framework data now, outside the workflow sandbox: replays then find it cached.
+    shipped_frameworks()
+    store_activities = EventStoreActivities(store)
+    hr = HRActivities(settings.hr_webhook_secret, settings.hr_endpoints)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[TraineeJourneyWorkflow],
+        activities=[
+            store_activities.append_events,
+            store_activities.load_stream,
+            hr.hr_endpoints,
+            hr.notify_hr,
+            send_reminder,
+        ],
+    )

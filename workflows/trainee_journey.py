@@ -1,0 +1,352 @@
+"""`TraineeJourneyWorkflow`: one trainee's whole journey on the Scheme, as one long-running workflow.
+
+- Commands arrive as updates. The validator runs the domain's `decide` (a refused command leaves no trace in
+  the history); the handler decides again under a FIFO lock (so commands apply one at a time, in arrival order,
+  even while an append is slow), appends through an activity and evolves the state.
+- Event ids are derived from the update id (or, for the journey's own timers, from the deadline), so a retried
+  activity, a client retrying with the same update id, or a deadline re-fired after continue-as-new all write once.
+- The Scheme's calendar comes from `domain.deadlines`: the workflow sleeps until the earliest one; any command
+  wakes it to recompute (an extension moves graduation, a new request adds a reminder).
+- Continue-as-new when Temporal suggests it or past `max_history_length`, carrying only the trainee id and
+  stream version; the new run reloads the stream and checks its fold reaches that version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.payloads import (
+        AppendRequest,
+        AppendResult,
+        GraduationRecord,
+        HRDelivered,
+        HRDelivery,
+        LoadRequest,
+        Reminder,
+    )
+    from domain.actors import SYSTEM, Role
+    from domain.commands import (
+        AnyCommand,
+        AssessGraduation,
+        AssessMilestone,
+        Command,
+        RecordHRNotificationFailed,
+        RecordHRNotified,
+        RecordReminder,
+    )
+    from domain.deadlines import Deadline, Due, deadlines
+    from domain.decide import decide
+    from domain.errors import DomainError
+    from domain.events import RecordedEventDocument, ReminderKind, record, stream_id_for
+    from domain.evolve import fold
+    from domain.state import Outcome, TraineeState
+    from domain.status import StatusSummary, TraineeStatus, status_of, summary_of
+
+EVENT_IDS = UUID("0c6f5b8e-7a53-4e4b-9a59-3f3d7b2a9e10")
+LOAD_PAGE = 500
+STORE_TIMEOUT = timedelta(seconds=30)
+STORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
+)
+
+
+class JourneyInput(BaseModel):
+    trainee_id: str
+    stream_version: int = 0  # > 0 when continuing: reload the stream and check it reaches this version
+    max_history_length: int = 10_000
+    hr_retry_initial_interval_s: float = 1.0
+    hr_retry_for_days: float = 14.0
+
+
+def workflow_id_for(trainee_id: str) -> str:
+    return f"trainee-journey-{trainee_id}"
+
+
+@workflow.defn
+class TraineeJourneyWorkflow:
+    @workflow.init
+    def __init__(self, journey: JourneyInput) -> None:
+        self.input = journey
+        self.trainee_id = journey.trainee_id
+        self.stream_id = stream_id_for(journey.trainee_id)
+        self.state = TraineeState()
+        self.lock = asyncio.Lock()
+        self.changed = False
+        self.loaded = journey.stream_version == 0
+        self.hr_endpoints: tuple[str, ...] | None = None
+
+    # --- the run: the Scheme's calendar -------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, journey: JourneyInput) -> str:
+        if journey.stream_version > 0:
+            await self._reload(journey.stream_version)
+        while True:
+            await self._fire_due()
+            if self._finished():
+                break
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(journey.model_copy(update={"stream_version": self.state.version}))
+            upcoming = self._deadlines()
+            self.changed = False
+            timeout = (upcoming[0].at - workflow.now()) if upcoming else None
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self.changed or self._should_continue_as_new(),
+                    timeout=max(timeout, timedelta(0)) if timeout is not None else None,
+                    timeout_summary="next deadline of the Scheme's calendar",
+                )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state.outcome.value
+
+    def _finished(self) -> bool:
+        if self.state.outcome is Outcome.WITHDRAWN:
+            return True
+        return (
+            self.state.outcome is Outcome.GRADUATED
+            and self.hr_endpoints is not None
+            and not self._deadlines()
+        )
+
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() > self.input.max_history_length
+        )
+
+    def _deadlines(self) -> list[Deadline]:
+        return deadlines(self.state, self.hr_endpoints or ())
+
+    async def _fire_due(self) -> None:
+        while True:
+            if self.state.outcome is Outcome.GRADUATED and self.hr_endpoints is None:
+                self.hr_endpoints = tuple(
+                    await workflow.execute_activity(
+                        "hr_endpoints", start_to_close_timeout=STORE_TIMEOUT, result_type=list[str]
+                    )
+                )
+            due = [d for d in self._deadlines() if d.at <= workflow.now()]
+            if not due:
+                return
+            await self._fire(due[0])
+
+    async def _fire(self, deadline: Deadline) -> None:
+        enrolment = self.state.enrolment
+        assert enrolment is not None
+        now = workflow.now()
+        key = f"{deadline.due.value}:{deadline.about}"
+        if deadline.due is Due.YEAR_ONE_MILESTONE:
+            await self._apply(AssessMilestone(actor=SYSTEM, at=now), key)
+        elif deadline.due is Due.GRADUATION:
+            await self._apply(AssessGraduation(actor=SYSTEM, at=now), key)
+        elif deadline.due is Due.HR_NOTIFICATION:
+            await self._notify_hr(deadline.about, key)
+        else:
+            kind, recipient, subject = self._reminder_for(deadline)
+            await workflow.execute_activity(
+                "send_reminder",
+                Reminder(
+                    trainee_id=self.trainee_id,
+                    recipient=recipient,
+                    subject=subject,
+                    message=subject,
+                    idempotency_key=key,
+                ),
+                start_to_close_timeout=STORE_TIMEOUT,
+            )
+            await self._apply(
+                RecordReminder(
+                    actor=SYSTEM,
+                    at=now,
+                    reminder=kind,
+                    recipient=recipient,
+                    about=deadline.about,
+                    message=subject,
+                ),
+                key,
+            )
+
+    def _reminder_for(self, deadline: Deadline) -> tuple[ReminderKind, str, str]:
+        enrolment = self.state.enrolment
+        assert enrolment is not None
+        if deadline.due is Due.SIGN_OFF_REMINDER:
+            request = self.state.pending_requests[UUID(deadline.about)]
+            return (
+                ReminderKind.SIGN_OFF_WAITING,
+                request.assigned_to,
+                f"{enrolment.name}'s request to sign off {request.competency_id} has waited more than 14 days",
+            )
+        if deadline.due is Due.MILESTONE_AT_RISK_REMINDER:
+            m = self.state.milestones[-1]
+            return (
+                ReminderKind.MILESTONE_AT_RISK,
+                enrolment.programme_manager_id,
+                f"{enrolment.name} is at risk at the year-one milestone: {m.achieved}/{m.applicable} competencies",
+            )
+        return (
+            ReminderKind.REFLECTIVE_WINDOW_OPEN,
+            enrolment.trainee_id,
+            f"The reflective piece window is open until {enrolment.scheme_end}: 1,800-2,200 words",
+        )
+
+    async def _notify_hr(self, endpoint: str, key: str) -> None:
+        enrolment, graduation = self.state.enrolment, self.state.graduation
+        assert enrolment is not None
+        assert graduation is not None
+        assert self.state.framework is not None
+        assert graduation.graduation_event_id is not None
+        assert graduation.graduated_on is not None
+        record_ = GraduationRecord(
+            graduation_event_id=graduation.graduation_event_id,
+            trainee_id=enrolment.trainee_id,
+            name=enrolment.name,
+            specialism=enrolment.specialism,
+            cohort=enrolment.cohort,
+            framework=self.state.framework.ref,
+            scheme_start=enrolment.scheme_start,
+            scheme_end=enrolment.scheme_end,
+            graduated_on=graduation.graduated_on,
+            competencies_achieved=graduation.achieved,
+            competencies_applicable=graduation.applicable,
+        )
+        try:
+            delivered = await workflow.execute_activity(
+                "notify_hr",
+                HRDelivery(endpoint=endpoint, record=record_),
+                result_type=HRDelivered,
+                start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=timedelta(days=self.input.hr_retry_for_days),
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(seconds=self.input.hr_retry_initial_interval_s),
+                    backoff_coefficient=2.0,
+                    maximum_interval=timedelta(hours=1),
+                    non_retryable_error_types=["HRRejected"],
+                ),
+            )
+        except ActivityError as exc:
+            cause = exc.cause
+            code = 0
+            if isinstance(cause, ApplicationError) and cause.type == "HRRejected" and cause.details:
+                code = int(cause.details[0])
+            reason = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            await self._apply(
+                RecordHRNotificationFailed(
+                    actor=SYSTEM,
+                    at=workflow.now(),
+                    endpoint=endpoint,
+                    status_code=code or 599,
+                    reason=reason[:2000],
+                ),
+                key,
+            )
+            return
+        await self._apply(
+            RecordHRNotified(
+                actor=SYSTEM, at=workflow.now(), endpoint=endpoint, status_code=delivered.status_code
+            ),
+            key,
+        )
+
+    # --- commands -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def command(self, command: AnyCommand) -> StatusSummary:
+        """Apply one command (as of now); returns the journey's new summary."""
+        update_id = workflow.current_update_info()
+        await self._apply(self._stamped(command), update_id.id if update_id else str(workflow.uuid4()))
+        return summary_of(self.state)
+
+    @command.validator
+    def validate_command(self, command: AnyCommand) -> None:
+        if command.actor.role is Role.SYSTEM:
+            raise ApplicationError(
+                "system commands are the journey's own and cannot be sent",
+                type="not_allowed",
+                non_retryable=True,
+            )
+        if not self.loaded:
+            return  # a continued run still reloading its stream: the handler decides once it has
+        try:
+            decide(self.state, self._stamped(command))
+        except DomainError as exc:
+            raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
+
+    @workflow.query
+    def status(self) -> TraineeStatus | None:
+        return status_of(self.state) if self.state.enrolment else None
+
+    @workflow.query
+    def summary(self) -> StatusSummary:
+        return summary_of(self.state)
+
+    def _stamped(self, command: Command) -> Command:
+        """Commands happen when the journey applies them: its clock, not the caller's."""
+        return command.model_copy(update={"at": workflow.now()})
+
+    async def _apply(self, command: Command, key: str) -> None:
+        async with self.lock:
+            await workflow.wait_condition(lambda: self.loaded)
+            try:
+                events = decide(self.state, command)
+            except DomainError as exc:
+                raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
+            recorded = record(
+                events,
+                stream_id=self.stream_id,
+                after_version=self.state.version,
+                actor=command.actor,
+                occurred_at=command.at,
+                recorded_at=workflow.now(),
+                correlation_id=key,
+                causation_id=workflow.info().run_id,
+                event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
+            )
+            result = await workflow.execute_activity(
+                "append_events",
+                AppendRequest(
+                    stream_id=self.stream_id,
+                    expected_version=self.state.version,
+                    events=[RecordedEventDocument.of(e) for e in recorded],
+                ),
+                result_type=AppendResult,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+            if not result.duplicate:
+                self.state = fold((d.recorded() for d in result.events), self.state)
+            self.changed = True
+
+    async def _reload(self, expected_version: int) -> None:
+        """A continued run: rebuild the state from the store and check it reaches the version handed over."""
+        events: list[RecordedEventDocument] = []
+        while True:
+            page = await workflow.execute_activity(
+                "load_stream",
+                LoadRequest(stream_id=self.stream_id, after_version=len(events), limit=LOAD_PAGE),
+                result_type=list[RecordedEventDocument],
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+            events += page
+            if len(page) < LOAD_PAGE:
+                break
+        self.state = fold(d.recorded() for d in events)
+        if self.state.version < expected_version:
+            raise ApplicationError(
+                f"stream {self.stream_id} reloads to version {self.state.version}, but the previous run handed over "
+                f"version {expected_version}: events are missing from the store",
+                type="StreamBehind",
+                non_retryable=True,
+            )
+        self.loaded = True
