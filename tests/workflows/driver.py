@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
@@ -10,6 +11,9 @@ from temporalio.common import WorkflowIDConflictPolicy
 from domain.commands import Command, EnrolTrainee
 from domain.status import StatusSummary
 from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
+
+# The update takes the AnyCommand union; each Command subclass is one of its members.
+COMMAND: Any = TraineeJourneyWorkflow.command
 
 
 async def enrol(
@@ -37,8 +41,7 @@ def journey(client: Client, trainee_id: str) -> WorkflowHandle[TraineeJourneyWor
 async def send(
     client: Client, trainee_id: str, command: Command, *, update_id: str | None = None
 ) -> StatusSummary:
-    return await journey(client, trainee_id).execute_update(
-        TraineeJourneyWorkflow.command,
-        command,
-        id=update_id or str(uuid.uuid4()),  # type: ignore[arg-type]
+    summary: StatusSummary = await journey(client, trainee_id).execute_update(
+        COMMAND, command, id=update_id or str(uuid.uuid4())
     )
+    return summary
