@@ -15,21 +15,20 @@ from workflows.trainee_journey import TraineeJourneyWorkflow
 
 
 def build_worker(
-    client: Client, store: EventStore, settings: Settings, *, task_queue: str | None = None
+    client: Client,
+    store: EventStore,
+    settings: Settings,
+    *,
+    task_queue: str | None = None,
+    store_activities: EventStoreActivities | None = None,
 ) -> Worker:
     # Load the framework data now, outside the workflow sandbox: replays then find it cached.
     shipped_frameworks()
-    store_activities = EventStoreActivities(store)
+    journal = store_activities or EventStoreActivities(store)
     hr = HRActivities(settings.hr_webhook_secret, settings.hr_endpoints)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[TraineeJourneyWorkflow],
-        activities=[
-            store_activities.append_events,
-            store_activities.load_stream,
-            hr.hr_endpoints,
-            hr.notify_hr,
-            send_reminder,
-        ],
+        activities=[journal.append_events, journal.load_stream, hr.hr_endpoints, hr.notify_hr, send_reminder],
     )

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
-from domain.commands import Command, EnrolTrainee
+from domain.actors import Actor, Role
+from domain.commands import (
+    AssessGraduation,
+    Command,
+    EnrolTrainee,
+    ReviewReflectivePiece,
+    SignOffCompetency,
+    SubmitEvidence,
+    SubmitReflectivePiece,
+)
+from domain.events import DocumentRef, ReviewOutcome
+from domain.framework import framework_for_specialism
 from domain.status import StatusSummary
 from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
+
+PROGRAMME_MANAGER = Actor(id="pm-test", role=Role.PROGRAMME_MANAGER)
 
 # The update takes the AnyCommand union; each Command subclass is one of its members.
 COMMAND: Any = TraineeJourneyWorkflow.command
 
 
 async def enrol(
-    client: Client, command: EnrolTrainee, task_queue: str, *, update_id: str | None = None, **journey: object
+    client: Client, command: EnrolTrainee, task_queue: str, *, update_id: str | None = None, **journey: Any
 ) -> StatusSummary:
     start = WithStartWorkflowOperation(
         TraineeJourneyWorkflow.run,
@@ -45,3 +59,71 @@ async def send(
         COMMAND, command, id=update_id or str(uuid.uuid4())
     )
     return summary
+
+
+def enrolment(trainee_id: str, *, start: date, end: date) -> EnrolTrainee:
+    return EnrolTrainee(
+        actor=PROGRAMME_MANAGER,
+        at=datetime.now(UTC),
+        trainee_id=trainee_id,
+        name=f"Trainee {trainee_id}",
+        specialism="general-management",
+        cohort="test-cohort",
+        scheme_start=start,
+        scheme_end=end,
+        programme_manager_id=PROGRAMME_MANAGER.id,
+    )
+
+
+async def graduate_today(client: Client, trainee_id: str, task_queue: str, **journey: Any) -> None:
+    """A journey whose Scheme ends today, driven to >= 90% and graduated by its programme manager now.
+
+    Its own graduation timer fires at once (not eligible at 0%); the evidence, sign-offs and accepted reflective
+    piece follow, then the programme manager asks for the graduation to be assessed again."""
+    today = datetime.now(UTC).date()
+    await enrol(
+        client, enrolment(trainee_id, start=today - timedelta(days=730), end=today), task_queue, **journey
+    )
+    now = datetime.now(UTC)
+    trainee = Actor(id=trainee_id, role=Role.TRAINEE)
+    framework = framework_for_specialism("general-management")
+    rated = [c.id for c in framework.competencies if c.rated]
+    for n in range(0, len(rated), 30):
+        chunk = tuple(rated[n : n + 30])
+        evidence_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{trainee_id}/{n}")
+        await send(
+            client,
+            trainee_id,
+            SubmitEvidence(
+                actor=trainee, at=now, evidence_id=evidence_id, narrative="Led it.", competency_ids=chunk
+            ),
+        )
+        for cid in chunk:
+            await send(
+                client,
+                trainee_id,
+                SignOffCompetency(
+                    actor=PROGRAMME_MANAGER,
+                    at=now,
+                    competency_id=cid,
+                    level=3,
+                    feedback="Well evidenced.",
+                    evidence_ids=(evidence_id,),
+                ),
+            )
+    document = DocumentRef(sha256="ab" * 32, filename="reflection.pdf")
+    await send(
+        client,
+        trainee_id,
+        SubmitReflectivePiece(
+            actor=trainee, at=now, piece_id=uuid.uuid4(), word_count=2000, document=document
+        ),
+    )
+    await send(
+        client,
+        trainee_id,
+        ReviewReflectivePiece(
+            actor=PROGRAMME_MANAGER, at=now, outcome=ReviewOutcome.ACCEPTED, feedback="Candid."
+        ),
+    )
+    await send(client, trainee_id, AssessGraduation(actor=PROGRAMME_MANAGER, at=now))
