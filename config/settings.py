@@ -48,6 +48,23 @@ class Settings(BaseSettings):
         default=10_000, ge=100, description="Continue a journey as new past this many history events."
     )
 
+    jwt_algorithm: str = Field(default="HS256", pattern="^(HS256|RS256)$", description="HS256 or RS256.")
+    jwt_secret: str | None = Field(
+        default=None,
+        description="HS256 signing secret. Unset: one is generated on first use and kept in data_dir/jwt-secret.",
+    )
+    jwt_public_key: str | None = Field(
+        default=None, description="RS256: the PEM public key that verifies tokens."
+    )
+    jwt_private_key: str | None = Field(
+        default=None, description="RS256: the PEM private key (only to mint tokens)."
+    )
+    api_host: str = Field(default="127.0.0.1", description="Where the HTTP API listens.")
+    api_port: int = Field(default=8000, description="Port of the HTTP API.")
+    max_body_bytes: int = Field(
+        default=262_144, ge=1_024, description="Largest request body accepted (413 above)."
+    )
+
     @property
     def hr_endpoints(self) -> tuple[str, ...]:
         return tuple(u.strip() for u in self.hr_webhook_urls.split(",") if u.strip())

@@ -1,0 +1,93 @@
+"""From HTTP to a trainee's workflow: commands as updates (the Idempotency-Key is the update id), live queries."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.problems import Refused
+from config.settings import Settings
+from domain.commands import Command, EnrolTrainee
+from domain.status import StatusSummary
+from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
+
+COMMAND: Any = TraineeJourneyWorkflow.command  # takes the AnyCommand union; every Command subclass is in it
+
+
+class JourneyGateway:
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+
+    async def enrol(self, command: EnrolTrainee, idempotency_key: str | None) -> StatusSummary:
+        start = WithStartWorkflowOperation(
+            TraineeJourneyWorkflow.run,
+            JourneyInput(
+                trainee_id=command.trainee_id,
+                max_history_length=self.settings.max_history_length,
+                hr_retry_initial_interval_s=self.settings.hr_retry_initial_interval_s,
+            ),
+            id=workflow_id_for(command.trainee_id),
+            task_queue=self.settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return await self._call(
+            command.trainee_id,
+            self.client.execute_update_with_start_workflow(
+                COMMAND, command, start_workflow_operation=start, id=idempotency_key or str(uuid.uuid4())
+            ),
+        )
+
+    async def send(self, trainee_id: str, command: Command, idempotency_key: str | None) -> StatusSummary:
+        handle = self.client.get_workflow_handle(workflow_id_for(trainee_id))
+        return await self._call(
+            trainee_id, handle.execute_update(COMMAND, command, id=idempotency_key or str(uuid.uuid4()))
+        )
+
+    async def live_status(self, trainee_id: str) -> dict[str, Any] | None:
+        handle = self.client.get_workflow_handle(workflow_id_for(trainee_id))
+        try:
+            live: dict[str, Any] | None = await handle.query("status")
+        except RPCError as exc:
+            raise self._rpc(trainee_id, exc) from None
+        except WorkflowQueryFailedError as exc:
+            raise Refused(
+                "journey_unavailable", f"the live status of trainee {trainee_id} is unavailable: {exc}", 503
+            ) from None
+        return live
+
+    async def _call(self, trainee_id: str, update: Any) -> StatusSummary:
+        try:
+            result = await update
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type:
+                raise Refused(cause.type, cause.message) from None
+            raise Refused("command_failed", f"the command could not be applied: {cause}", 500) from None
+        except RPCError as exc:
+            raise self._rpc(trainee_id, exc) from None
+        if isinstance(result, StatusSummary):
+            return result
+        return StatusSummary.model_validate(result)
+
+    @staticmethod
+    def _rpc(trainee_id: str, exc: RPCError) -> Refused:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            if "completed" in exc.message or "closed" in exc.message:
+                return Refused(
+                    "trainee_not_active",
+                    f"trainee {trainee_id}'s journey has ended; their record is closed",
+                    409,
+                )
+            return Refused("not_enrolled", f"trainee {trainee_id} is not enrolled on the Scheme", 404)
+        return Refused("journey_unavailable", f"the journey service did not answer: {exc.message}", 503)

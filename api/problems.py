@@ -1,0 +1,90 @@
+"""Errors as RFC 9457 problem details (application/problem+json), each with a message a person can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from api.auth import Unauthenticated
+
+MEDIA_TYPE = "application/problem+json"
+
+# Why a domain rule refused, as an HTTP status: who may not, what conflicts with the record, what is malformed.
+STATUS_OF_CODE = {
+    "not_allowed": 403,
+    "not_enrolled": 404,
+    "already_enrolled": 409,
+    "trainee_not_active": 409,
+    "duplicate_id": 409,
+    "sign_off_request_conflict": 409,
+    "placement_conflict": 409,
+    "already_recorded": 409,
+    "nothing_to_revoke": 409,
+}
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class Refused(Exception):
+    """A command or read refused for a stated reason; becomes a problem response."""
+
+    def __init__(self, code: str, detail: str, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+        self.status = status or STATUS_OF_CODE.get(code, 422)
+
+
+def problem(status: int, code: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    title = code.replace("_", " ").capitalize()
+    body = Problem(
+        type=f"https://gmts.example.nhs.uk/problems/{code}",
+        title=title,
+        status=status,
+        detail=detail,
+        code=code,
+        instance=str(request.url.path),
+        **extra,
+    )
+    headers = {"WWW-Authenticate": 'Bearer realm="trainee-journeys"'} if status == 401 else None
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE, headers=headers
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.detail, request)
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        return problem(401, "unauthenticated", str(exc), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{e['where']}: {e['problem']}" for e in errors[:5])
+        return problem(422, "invalid_request", f"the request is not valid: {summary}", request, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
+        return problem(exc.status_code, code, str(exc.detail), request)

@@ -1,0 +1,44 @@
+"""Request bodies, made from the domain's commands so their shape is defined once.
+
+A body is its command without `actor` and `at` (the caller's token and the journey's clock supply those) and
+without what the URL already says. Ids a client may choose for safe retries (evidence, request, piece, review)
+are optional: left out, they are derived from the Idempotency-Key (or made up when there is none).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+from domain.commands import Command
+
+CLIENT_CHOSEN_IDS = ("evidence_id", "request_id", "piece_id", "review_id")
+_NAMES = UUID("a3c8e3c9-7f6e-4d8f-9a7c-5b1e2f0d4c11")
+
+
+def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for name, info in command.model_fields.items():
+        if name in ("actor", "at", "kind", *from_path):
+            continue
+        if name in CLIENT_CHOSEN_IDS:
+            fields[name] = (UUID | None, None)
+        else:
+            fields[name] = (info.annotation, info)
+    return create_model(
+        f"{command.__name__}Body",
+        __config__=ConfigDict(extra="forbid", json_schema_extra={"description": command.__doc__ or ""}),
+        **fields,
+    )
+
+
+def fill_ids(values: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
+    for name in CLIENT_CHOSEN_IDS:
+        if name in values and values[name] is None:
+            values[name] = (
+                uuid.uuid5(_NAMES, f"{idempotency_key}:{name}") if idempotency_key else uuid.uuid4()
+            )
+    return values

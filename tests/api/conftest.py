@@ -1,0 +1,81 @@
+"""The API over real HTTP: uvicorn on a free port, the Temporal dev server with a journey worker, PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import Services, create_app
+from api.auth import issue_token
+from api.gateway import JourneyGateway
+from config.settings import Settings
+from domain.actors import Role
+from eventstore.store import EventStore
+from worker.build import build_worker
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    settings: Settings
+    pool: asyncpg.Pool
+    store: EventStore
+
+    def token(self, subject: str, role: Role, trainee_id: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issue_token(self.settings, subject, role, trainee_id=trainee_id)}"}
+
+    async def event_count(self) -> int:
+        return int(await self.pool.fetchval("SELECT count(*) FROM events"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # pragma: no cover - older uvicorn
+        pass
+
+
+@pytest.fixture
+async def api(
+    dev_server: WorkflowEnvironment, store: EventStore, pool: asyncpg.Pool, tmp_path: object
+) -> AsyncIterator[Api]:
+    settings = Settings(
+        jwt_secret="test-secret-" + uuid.uuid4().hex,
+        task_queue=f"api-{uuid.uuid4().hex[:8]}",
+        api_port=free_port(),
+        max_body_bytes=65_536,
+    )
+    app = create_app(Services(settings, store, pool, JourneyGateway(dev_server.client, settings)))
+    server = _Server(
+        uvicorn.Config(app, host="127.0.0.1", port=settings.api_port, log_level="warning", lifespan="off")
+    )
+    server.capture_signals = _no_signals  # type: ignore[method-assign]
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    async with (
+        build_worker(dev_server.client, store, settings),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30) as http,
+    ):
+        yield Api(http, settings, pool, store)
+    server.should_exit = True
+    await serving
+
+
+def _no_signals() -> Callable[[], object]:
+    import contextlib
+
+    return contextlib.nullcontext()  # type: ignore[return-value]
