@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gmts worker
+	$(BIN)/gmts start
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,7 +8,7 @@ import csv
 import inspect
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -52,6 +52,17 @@ from domain.status import StatusSummary, TraineeStatus, status_of
 from eventstore.audit import AuditQuery, audit
 from eventstore.store import EventStore
 from eventstore.verify import verify
+from projections.queries import (
+    Freshness,
+    GraduationRecord,
+    PendingSignOff,
+    TraineeProgress,
+    at_risk,
+    cohort_progress,
+    freshness,
+    graduations,
+    pending_sign_offs,
+)
 
 READ_ONLY = frozenset({Role.AUDITOR, Role.HR})
 SEE_EVERYTHING = frozenset({Role.PROGRAMME_MANAGER, Role.ADMIN, Role.AUDITOR})
@@ -379,6 +390,50 @@ def build_router() -> APIRouter:
 
     # --- across trainees -------------------------------------------------------------------------------
 
+    @router.get("/cohorts/{cohort}/progress", response_model=list[TraineeProgress], tags=["cohorts"])
+    async def cohort(request: Request, cohort: str, principal: Caller) -> list[TraineeProgress]:
+        """Progress of every trainee in a cohort (read model; see /projections/freshness for its lag)."""
+        require(principal, SEE_EVERYTHING, "reading a cohort's progress")
+        return await cohort_progress(services(request).pool, cohort)
+
+    @router.get("/at-risk", response_model=list[TraineeProgress], tags=["cohorts"])
+    async def at_risk_list(
+        request: Request, principal: Caller, cohort: str | None = None
+    ) -> list[TraineeProgress]:
+        """Active trainees flagged at risk at their year-one milestone."""
+        require(principal, SEE_EVERYTHING, "reading the at-risk list")
+        return await at_risk(services(request).pool, cohort)
+
+    @router.get("/sign-offs/pending", response_model=list[PendingSignOff], tags=["cohorts"])
+    async def pending(
+        request: Request, principal: Caller, assignee: str | None = None
+    ) -> list[PendingSignOff]:
+        """Sign-off requests waiting for a manager: a placement manager sees their own queue."""
+        who = assignee or principal.subject
+        if principal.role is Role.PLACEMENT_MANAGER and who != principal.subject:
+            raise Refused("not_allowed", "a placement manager sees only their own pending sign-offs")
+        if principal.role not in SEE_EVERYTHING | {Role.PLACEMENT_MANAGER}:
+            raise Refused("not_allowed", f"the {principal.role.value} role has no sign-off queue")
+        return await pending_sign_offs(services(request).pool, who)
+
+    @router.get("/graduations", response_model=list[GraduationRecord], tags=["cohorts"])
+    async def graduates(
+        request: Request, principal: Caller, since: date | None = None
+    ) -> list[GraduationRecord]:
+        """Graduations (what HR may read), optionally since a date."""
+        require(
+            principal,
+            frozenset({Role.HR, Role.PROGRAMME_MANAGER, Role.ADMIN, Role.AUDITOR}),
+            "reading graduations",
+        )
+        return await graduations(services(request).pool, since)
+
+    @router.get("/projections/freshness", response_model=Freshness, tags=["cohorts"])
+    async def projection_freshness(request: Request, principal: Caller) -> Freshness:
+        """How far the read models are behind the event log."""
+        require(principal, SEE_EVERYTHING, "reading projection freshness")
+        return await freshness(services(request).pool)
+
     @router.get("/audit/events", tags=["audit"])
     async def audit_events(
         request: Request,
@@ -458,7 +513,7 @@ def build_router() -> APIRouter:
     return router
 
 
-def create_app(s: Services) -> FastAPI:
+def create_app(s: Services, *, hr_inbox: bool = False) -> FastAPI:
     app = FastAPI(
         title="Trainee journeys",
         version="0.1.0",
@@ -467,6 +522,10 @@ def create_app(s: Services) -> FastAPI:
     app.state.services = s
     problems.install(app)
     app.include_router(build_router())
+    if hr_inbox:
+        from api.hr_inbox import build_inbox
+
+        app.include_router(build_inbox(s.settings.hr_webhook_secret, authenticated))
     app.add_middleware(BodyTooLarge, limit=s.settings.max_body_bytes)
     return app
 

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import click
 
+from domain.actors import Role
 from domain.events import RecordedEvent
 from domain.evolve import fold_as_of
 from domain.execute import execute
@@ -111,6 +112,76 @@ def worker() -> None:
     from worker.main import serve
 
     run(serve(settings()))
+
+
+@main.command()
+def api() -> None:
+    """Run the HTTP API until Ctrl-C (GMTS_API_HOST / GMTS_API_PORT)."""
+    from config.settings import settings
+    from runtime.stack import Parts
+    from runtime.stack import run as run_stack
+
+    run(run_stack(settings(), Parts(api=True), announce=lambda line: click.echo(line)))
+
+
+@main.command()
+def projector() -> None:
+    """Run the projector until Ctrl-C: it follows the event log into the cohort read models, exactly once."""
+    from config.settings import settings
+    from runtime.stack import Parts
+    from runtime.stack import run as run_stack
+
+    run(run_stack(settings(), Parts(projector=True), announce=lambda line: click.echo(line)))
+
+
+@main.command()
+def start() -> None:
+    """Start everything with embedded defaults: PostgreSQL, the Temporal dev server and UI, the worker, the
+    projector and the API. Prints the URLs and a demo admin token; Ctrl-C stops it all; data stays in
+    GMTS_DATA_DIR (.data by default) across restarts."""
+    from config.settings import settings
+    from runtime.stack import Parts
+    from runtime.stack import run as run_stack
+
+    run(
+        run_stack(
+            settings(), Parts(worker=True, api=True, projector=True), announce=lambda line: click.echo(line)
+        )
+    )
+
+
+@main.command()
+@click.option("--api", "api_url", help="The API's base URL (default: the configured host and port).")
+@click.option("--trainees", type=click.IntRange(1, 200), default=4, show_default=True)
+def demo(api_url: str | None, trainees: int) -> None:
+    """Enrol a sample cohort through the running API (`gmts start`) and walk realistic journeys."""
+    from cli.demo import run_demo
+    from config.settings import settings
+
+    s = settings()
+    asyncio.run(run_demo(api_url or f"http://{s.api_host}:{s.api_port}", s, trainees))
+
+
+@main.group()
+def token() -> None:
+    """Tokens for the HTTP API."""
+
+
+@token.command("issue")
+@click.option("--subject", "--sub", required=True, help="Who: a person's or system's id.")
+@click.option("--role", type=click.Choice([r.value for r in Role if r is not Role.SYSTEM]), required=True)
+@click.option("--trainee-id", help="For a trainee: their trainee id (defaults to the subject).")
+@click.option("--hours", type=float, default=8.0, show_default=True, help="How long it is valid.")
+def token_issue(subject: str, role: str, trainee_id: str | None, hours: float) -> None:
+    """Mint a bearer token for local use (with the configured HS256 secret or RS256 private key)."""
+    from datetime import timedelta
+
+    from api.auth import issue_token
+    from config.settings import settings
+
+    click.echo(
+        issue_token(settings(), subject, Role(role), trainee_id=trainee_id, ttl=timedelta(hours=hours))
+    )
 
 
 @main.command()
@@ -232,3 +303,22 @@ def verify(stream: str | None, as_json: bool) -> None:
             click.echo("every chain is intact")
     if problems:
         raise SystemExit(1)
+
+
+@main.group()
+def projections() -> None:
+    """The read models (progress by cohort, at risk, pending sign-offs, graduations), derived from the events."""
+
+
+@projections.command("rebuild")
+def projections_rebuild() -> None:
+    """Empty the read models and project every event again (the events are the record; these tables follow)."""
+    from config.settings import settings
+    from eventstore.bootstrap import open_store
+    from projections.projector import rebuild
+
+    async def go() -> int:
+        async with open_store(settings()) as store:
+            return await rebuild(store.pool)  # type: ignore[arg-type]
+
+    click.echo(f"projected {run(go())} events")

@@ -19,7 +19,7 @@ async def postgres(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, str]:
     """(server URL, migrated template database) for each PostgreSQL under test: started once per session."""
-    url = server_url(request.param, tmp_path_factory.getbasetemp())
+    url = server_url(request.param)
     return url, await migrated_template(url)
 
 

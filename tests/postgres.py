@@ -4,6 +4,7 @@ GMTS_TEST_DATABASE_URL as well (CI points it at the machine's PostgreSQL, so two
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,10 +18,11 @@ from eventstore.migrate import migrate
 TARGETS = ["embedded"] + (["external"] if os.environ.get("GMTS_TEST_DATABASE_URL") else [])
 
 
-def server_url(target: str, tmp_root: Path) -> str:
+def server_url(target: str) -> str:
     if target == "external":
         return os.environ["GMTS_TEST_DATABASE_URL"]
-    return start_server(tmp_root / "embedded-postgres")
+    # A folder of its own: pytest rotates its base temp folders, and a concurrent session may remove ours.
+    return start_server(Path(tempfile.mkdtemp(prefix="gmts-test-postgres-")))
 
 
 async def migrated_template(url: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -20,6 +20,7 @@ from api.gateway import JourneyGateway
 from config.settings import Settings
 from domain.actors import Role
 from eventstore.store import EventStore
+from runtime.stack import ApiServer
 from worker.build import build_worker
 
 
@@ -43,11 +44,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # pragma: no cover - older uvicorn
-        pass
-
-
 @pytest.fixture
 async def api(
     dev_server: WorkflowEnvironment, store: EventStore, pool: asyncpg.Pool, tmp_path: object
@@ -59,10 +55,9 @@ async def api(
         max_body_bytes=65_536,
     )
     app = create_app(Services(settings, store, pool, JourneyGateway(dev_server.client, settings)))
-    server = _Server(
+    server = ApiServer(
         uvicorn.Config(app, host="127.0.0.1", port=settings.api_port, log_level="warning", lifespan="off")
     )
-    server.capture_signals = _no_signals  # type: ignore[method-assign]
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
@@ -73,9 +68,3 @@ async def api(
         yield Api(http, settings, pool, store)
     server.should_exit = True
     await serving
-
-
-def _no_signals() -> Callable[[], object]:
-    import contextlib
-
-    return contextlib.nullcontext()  # type: ignore[return-value]

@@ -79,7 +79,7 @@ async def test_the_worker_process_serves_journeys_and_stops_on_ctrl_c(
         output = stop(process)
     assert summary.version == 1
     assert [e.type for e in await store.read_stream(f"trainee-{tid}")] == ["TraineeEnrolled"]
-    assert "stopping: finishing in-flight activities" in output
+    assert "stopping: finishing in-flight work" in output
     assert output.rstrip().endswith("stopped")
 
 
