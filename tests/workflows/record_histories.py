@@ -1,6 +1,9 @@
 """Record the histories of a real journey's runs for the replay test (tests/workflows/test_replay.py).
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories LABEL
+
+LABEL names the workflow code's generation (e.g. v2-local-append); histories of earlier labels are kept, so
+every generation still running in production keeps being replayed.
 
 Runs a whole journey (continue-as-new every ~600 history events, reminders, milestone, a returned then accepted
 reflective piece, graduation, HR) in the time-skipping test server against an embedded PostgreSQL, and saves
@@ -36,7 +39,7 @@ from workflows.trainee_journey import workflow_id_for
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def main() -> None:
+async def main(label: str) -> None:
     bin_dir = Path(sys.executable).parent
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(bin_dir / "temporal-test-server"),
@@ -76,8 +79,6 @@ async def main() -> None:
             await env.sleep(timedelta(days=120))
             print("outcome:", await journey(env.client, trainee_id).result())
             HISTORIES.mkdir(exist_ok=True)
-            for old in HISTORIES.glob("*.json"):
-                old.unlink()
             histories: list[WorkflowHistory] = []
             run_id: str | None = None  # the latest run first, then each run it continued from
             while True:
@@ -91,11 +92,11 @@ async def main() -> None:
                     break
             kept = {"first_run": histories[0], "continued_run": histories[1], "last_run": histories[-1]}
             for name, history in kept.items():
-                path = HISTORIES / f"journey_{name}.json"
+                path = HISTORIES / f"{label}_journey_{name}.json"
                 path.write_text(json.dumps(json.loads(history.to_json()), separators=(",", ":")))
                 print(path, len(history.events), "events")
     await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1]))
