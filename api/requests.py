@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, create_model
 
+from api.examples import EXAMPLES
 from domain.commands import Command
 
 CLIENT_CHOSEN_IDS = ("evidence_id", "request_id", "piece_id", "review_id")
@@ -28,9 +29,10 @@ def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> ty
             fields[name] = (UUID | None, None)
         else:
             fields[name] = (info.annotation, info)
+    example = {k: v for k, v in EXAMPLES.get(command.__name__, {}).items() if k not in from_path}
     return create_model(
         f"{command.__name__}Body",
-        __config__=ConfigDict(extra="forbid", json_schema_extra={"description": command.__doc__ or ""}),
+        __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [example]}),
         **fields,
     )
 

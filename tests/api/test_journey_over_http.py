@@ -130,3 +130,25 @@ async def test_a_repeated_request_with_the_same_idempotency_key_returns_the_firs
     assert first.json() == again.json()
     types = [e.type for e in await api.store.read_stream(f"trainee-{tid}")]
     assert types.count("EvidenceSubmitted") == 1
+
+
+async def test_the_openapi_document_has_an_example_for_every_command_body(api: Api) -> None:
+    schema = (await api.http.get("/openapi.json")).json()
+    bodies = {name: s for name, s in schema["components"]["schemas"].items() if name.endswith("Body")}
+    assert len(bodies) == 15
+    for name, body in bodies.items():
+        (example,) = body["examples"]
+        assert set(example) <= set(body["properties"]), f"{name}'s example has fields the body does not"
+        assert set(body.get("required", [])) <= set(example), f"{name}'s example lacks required fields"
+
+
+def test_every_example_is_a_valid_body() -> None:
+    from api.app import COMMAND_ROUTES
+    from api.examples import EXAMPLES
+    from api.requests import body_model
+    from domain.commands import EnrolTrainee
+
+    for _, command, from_path, _ in [("/trainees", EnrolTrainee, (), ""), *COMMAND_ROUTES]:
+        model = body_model(command, from_path=from_path)
+        example = {k: v for k, v in EXAMPLES[command.__name__].items() if k not in from_path}
+        model.model_validate(example)
