@@ -332,7 +332,9 @@ def build_router() -> APIRouter:
         results = []
         for n, cmd in enumerate(commands, start=2):
             try:
-                summary = await gateway.enrol(cmd, f"import:{cmd.trainee_id}:{cmd.cohort}")
+                summary = await gateway.enrol(
+                    cmd, None
+                )  # enrolment is idempotent by itself: a repeat is already_enrolled
                 results.append(
                     ImportedRow(row=n, trainee_id=cmd.trainee_id, result="enrolled", version=summary.version)
                 )

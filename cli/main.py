@@ -162,6 +162,15 @@ def demo(api_url: str | None, trainees: int) -> None:
     asyncio.run(run_demo(api_url or f"http://{s.api_host}:{s.api_port}", s, trainees))
 
 
+def _operations() -> None:
+    """The API's operations as commands (imported lazily: they pull in the API's route table)."""
+    from cli.operations import audit, cohort, trainee
+
+    main.add_command(trainee)
+    main.add_command(cohort)
+    main.add_command(audit)
+
+
 @main.group()
 def token() -> None:
     """Tokens for the HTTP API."""
@@ -322,3 +331,6 @@ def projections_rebuild() -> None:
             return await rebuild(store.pool)  # type: ignore[arg-type]
 
     click.echo(f"projected {run(go())} events")
+
+
+_operations()
