@@ -146,9 +146,13 @@ def test_every_example_is_a_valid_body() -> None:
     from api.app import COMMAND_ROUTES
     from api.examples import EXAMPLES
     from api.requests import body_model
-    from domain.commands import EnrolTrainee
+    from domain.commands import Command, EnrolTrainee
 
-    for _, command, from_path, _ in [("/trainees", EnrolTrainee, (), ""), *COMMAND_ROUTES]:
+    routes: list[tuple[str, type[Command], tuple[str, ...], str]] = [
+        ("/trainees", EnrolTrainee, (), ""),
+        *COMMAND_ROUTES,
+    ]
+    for _, command, from_path, _ in routes:
         model = body_model(command, from_path=from_path)
         example = {k: v for k, v in EXAMPLES[command.__name__].items() if k not in from_path}
         model.model_validate(example)
