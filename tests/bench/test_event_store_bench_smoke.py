@@ -4,8 +4,6 @@ every goal."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncpg
 import pytest
 
@@ -26,8 +24,8 @@ TINY = Config(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return server_url("embedded", Path(tmp_path_factory.getbasetemp()))
+def server() -> str:
+    return server_url("embedded")
 
 
 async def test_every_library_runs_every_workload_and_every_goal_is_judged(server: str) -> None:
