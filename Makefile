@@ -1,4 +1,5 @@
 # Every target creates or refreshes the local virtualenv first, so a fresh machine needs only Python 3.11+ and make.
+# The test environment includes the bench-only extra: the benchmarks' smoke tests keep them from rotting.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ $(STAMP): pyproject.toml
 		|| { echo "Python 3.11 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -25,13 +26,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-BENCH_STAMP := $(VENV)/.bench-stamp
-
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	@touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(BIN)/python -m bench.fold_events
 	$(BIN)/python -m bench.event_store
 
