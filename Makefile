@@ -29,6 +29,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m bench.fold_events
 	$(BIN)/python -m bench.event_store
+	$(BIN)/python -m bench.workflow_updates
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
