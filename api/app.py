@@ -16,7 +16,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, File, Header, Path, Query, Request, UploadFile
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.auth import Principal, Unauthenticated, verify_token
@@ -151,7 +151,8 @@ async def load_record(s: Services, principal: Principal, trainee_id: str, what: 
 
 
 class BodyTooLarge:
-    """Refuse a body over the configured size before reading it (413), whatever the route."""
+    """Refuse a body over the configured size (413), whatever the route: by its Content-Length before reading
+    it; sent without one (chunked), by counting it as it arrives, before the route sees any of it."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -159,26 +160,49 @@ class BodyTooLarge:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and int(length) > self.limit:
-                body = (
-                    b'{"type":"https://gmts.example.nhs.uk/problems/payload_too_large","title":"Payload too large",'
-                    b'"status":413,"code":"payload_too_large","detail":"the request body is larger than '
-                    + str(self.limit).encode()
-                    + b' bytes"}'
-                )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 413,
-                        "headers": [
-                            (b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
+            if length is None:
+                received: list[Message] = []
+                size = 0
+                while True:
+                    message = await receive()
+                    received.append(message)
+                    if message["type"] != "http.request":
+                        break
+                    size += len(message.get("body", b""))
+                    if size > self.limit:
+                        await self.refuse(send)
+                        return
+                    if not message.get("more_body", False):
+                        break
+
+                async def replay() -> Message:
+                    return received.pop(0) if received else await receive()
+
+                await self.app(scope, replay, send)
+                return
+            if int(length) > self.limit:
+                await self.refuse(send)
                 return
         await self.app(scope, receive, send)
+
+    async def refuse(self, send: Send) -> None:
+        body = (
+            b'{"type":"https://gmts.example.nhs.uk/problems/payload_too_large","title":"Payload too large",'
+            b'"status":413,"code":"payload_too_large","detail":"the request body is larger than '
+            + str(self.limit).encode()
+            + b' bytes"}'
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 # --- commands ---------------------------------------------------------------------------------------------
@@ -284,8 +308,17 @@ class ImportedRow(BaseModel):
     version: int | None = None
 
 
+def no_nul_in_url(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL: refuse %00 in the path or query string, rather than fail with a 500."""
+    query = request.query_params.multi_items()
+    if "\x00" in request.scope["path"] or any("\x00" in k + v for k, v in query):
+        raise Refused(
+            "invalid_request", "the URL contains the NUL character (%00), which no id or filter holds"
+        )
+
+
 def build_router() -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(dependencies=[Depends(no_nul_in_url)])
 
     @router.post(
         "/trainees",
@@ -313,10 +346,23 @@ def build_router() -> APIRouter:
         """CSV columns: trainee_id,name,specialism,cohort,scheme_start,scheme_end,programme_manager_id. Every row
         is checked first; if any is invalid nothing is enrolled. Importing the same file again is harmless."""
         may_write(principal)
-        text = (await file.read()).decode("utf-8-sig", errors="strict")
+        try:
+            text = (await file.read()).decode("utf-8-sig", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise Refused(
+                "invalid_csv",
+                f"nothing was enrolled: the file is not UTF-8 text (byte {exc.start}: {exc.reason})",
+            ) from None
         rows = list(csv.DictReader(io.StringIO(text)))
         commands, errors = [], []
         for n, row in enumerate(rows, start=2):  # line 1 is the header
+            if None in row:  # DictReader keeps a row's surplus fields under the key None
+                errors.append(f"line {n}: more fields than the header has columns")
+                continue
+            nul = next((k for k, v in row.items() if v and "\x00" in v), None)
+            if nul is not None:
+                errors.append(f"line {n}: {nul} contains the NUL character, which cannot be stored")
+                continue
             try:
                 commands.append(EnrolTrainee(actor=principal.actor, at=datetime.now(UTC), **row))
             except ValidationError as exc:
@@ -354,6 +400,8 @@ def build_router() -> APIRouter:
         request: Request, trainee_id: str, principal: Caller, as_of: datetime | None = None
     ) -> TraineeStatus:
         """The status replayed from the record; with `as_of`, what the record said at that instant."""
+        if as_of is not None and as_of.tzinfo is None:
+            raise Refused("invalid_request", "as_of needs a time zone, e.g. 2025-06-01T12:00:00Z", 422)
         events = await load_record(
             services(request),
             principal,
@@ -361,8 +409,6 @@ def build_router() -> APIRouter:
             f"status as_of={as_of.isoformat()}" if as_of else "status",
         )
         if as_of is not None:
-            if as_of.tzinfo is None:
-                raise Refused("invalid_request", "as_of needs a time zone, e.g. 2025-06-01T12:00:00Z", 422)
             state = fold_as_of(events, as_of)
             if state.enrolment is None:
                 raise Refused(

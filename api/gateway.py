@@ -11,8 +11,8 @@ from temporalio.client import (
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Refused
@@ -40,13 +40,21 @@ class JourneyGateway:
             id=workflow_id_for(command.trainee_id),
             task_queue=self.settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            # A closed journey (withdrawn, graduated) must not start afresh on an empty state over its stream.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
-        return await self._call(
-            command.trainee_id,
-            self.client.execute_update_with_start_workflow(
-                COMMAND, command, start_workflow_operation=start, id=idempotency_key or str(uuid.uuid4())
-            ),
-        )
+        try:
+            return await self._call(
+                command.trainee_id,
+                self.client.execute_update_with_start_workflow(
+                    COMMAND, command, start_workflow_operation=start, id=idempotency_key or str(uuid.uuid4())
+                ),
+            )
+        except WorkflowAlreadyStartedError:
+            raise Refused(
+                "already_enrolled",
+                f"trainee {command.trainee_id} is already enrolled; their journey has ended and the record is closed",
+            ) from None
 
     async def send(self, trainee_id: str, command: Command, idempotency_key: str | None) -> StatusSummary:
         handle = self.client.get_workflow_handle(workflow_id_for(trainee_id))

@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, create_model, model_validator
 
 from api.examples import EXAMPLES
 from domain.commands import Command
@@ -33,8 +33,38 @@ def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> ty
     return create_model(
         f"{command.__name__}Body",
         __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [example]}),
+        __validators__=_NO_NUL,
         **fields,
     )
+
+
+def nul_in(value: Any, where: str = "") -> str | None:
+    """Where in a parsed JSON value a string holds NUL (\\u0000), which PostgreSQL cannot store; else None."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        items = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return None
+    for key, item in items:
+        found = nul_in(item, f"{where}.{key}" if where else key)
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_nul(cls: type[BaseModel], data: Any) -> Any:
+    where = nul_in(data)
+    if where is not None:
+        raise ValueError(
+            f"{where or 'the body'} contains the NUL character (\\u0000), which cannot be stored"
+        )
+    return data
+
+
+_NO_NUL: dict[str, Any] = {"no_nul": model_validator(mode="before")(_refuse_nul)}
 
 
 def fill_ids(values: dict[str, Any], idempotency_key: str | None) -> dict[str, Any]:
