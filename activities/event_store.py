@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -31,6 +32,14 @@ class EventStoreActivities:
             if present == len(ids):
                 return AppendResult(events=[], duplicate=True)
             raise ApplicationError(str(exc), type="EventIdConflict", non_retryable=True) from exc
+        except asyncpg.DataError as exc:
+            # The database refuses this content (e.g. text it cannot store): retrying cannot help, and would hold
+            # the journey's lock for ever. Fail the command instead.
+            raise ApplicationError(
+                f"the event store refused these events: {exc}",
+                type="EventRejectedByStore",
+                non_retryable=True,
+            ) from exc
         except ConcurrencyConflict as exc:
             # The workflow is the stream's only writer: another writer means something is wrong. Say so.
             raise ApplicationError(str(exc), type="ConcurrencyConflict", non_retryable=True) from exc

@@ -25,6 +25,8 @@ STATUS_OF_CODE = {
     "placement_conflict": 409,
     "already_recorded": 409,
     "nothing_to_revoke": 409,
+    "ConcurrencyConflict": 409,
+    "EventIdConflict": 409,
 }
 
 

@@ -93,7 +93,7 @@ def _show(response: httpx.Response, as_json: bool) -> Any:
 
 
 def _kind(annotation: Any) -> str:
-    """How an option carries a field: "many" (repeat the option), "json" (structured) or "text"."""
+    """How an option carries a field: "many" (repeat the option), "json" (structured), "int" or "text"."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
         return _kind(args[0])
@@ -102,6 +102,8 @@ def _kind(annotation: Any) -> str:
     if origin in (tuple, list):
         item = args[0] if args else str
         return "json" if isinstance(item, type) and issubclass(item, BaseModel) else "many"
+    if annotation is int:
+        return "int"
     return "json" if isinstance(annotation, type) and issubclass(annotation, BaseModel) else "text"
 
 
@@ -133,9 +135,14 @@ def _command(path: str, command: type[Command], from_path: tuple[str, ...], summ
     for name, info in model.model_fields.items():
         flag = "--" + name.replace("_", "-")
         help_text = {"many": "Repeat for several.", "json": "JSON."}.get(kinds[name])
-        click.option(flag, name, multiple=kinds[name] == "many", required=info.is_required(), help=help_text)(
-            cmd
-        )
+        click.option(
+            flag,
+            name,
+            type=click.INT if kinds[name] == "int" else None,
+            multiple=kinds[name] == "many",
+            required=info.is_required(),
+            help=help_text,
+        )(cmd)
     click.option(
         "--idempotency-key", help="Repeat with the same key: the first result, nothing written twice."
     )(cmd)

@@ -18,13 +18,15 @@ from domain.events import (
     CompetencyId,
     DocumentRef,
     Milestone,
+    NoNul,
     PlacementKind,
     ReminderKind,
     ReviewOutcome,
     Text,
 )
 
-Feedback = Annotated[str, Field(min_length=1, max_length=FEEDBACK_MAX)]
+Feedback = Annotated[str, Field(min_length=1, max_length=FEEDBACK_MAX), NoNul]
+Line = Annotated[str, Field(min_length=1, max_length=2_000), NoNul]
 Ident = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$")]
 
 
@@ -65,7 +67,7 @@ class EndPlacement(Command):
 class SubmitEvidence(Command):
     kind: Literal["SubmitEvidence"] = "SubmitEvidence"
     evidence_id: UUID
-    narrative: Annotated[str, Field(min_length=1, max_length=NARRATIVE_MAX)]
+    narrative: Annotated[str, Field(min_length=1, max_length=NARRATIVE_MAX), NoNul]
     competency_ids: Annotated[tuple[CompetencyId, ...], Field(min_length=1, max_length=30)]
     documents: Annotated[tuple[DocumentRef, ...], Field(max_length=20)] = ()
 
@@ -87,7 +89,8 @@ class SignOffCompetency(Command):
     kind: Literal["SignOffCompetency"] = "SignOffCompetency"
     competency_id: CompetencyId
     level: int = Field(
-        description="1 Awareness, 2 Support, 3 Practical application, 4 Experienced, 5 Leadership"
+        strict=True,
+        description="1 Awareness, 2 Support, 3 Practical application, 4 Experienced, 5 Leadership",
     )
     feedback: Feedback
     evidence_ids: Annotated[tuple[UUID, ...], Field(min_length=1, max_length=30)]
@@ -102,7 +105,7 @@ class RevokeSignOff(Command):
 class SubmitReflectivePiece(Command):
     kind: Literal["SubmitReflectivePiece"] = "SubmitReflectivePiece"
     piece_id: UUID
-    word_count: int = Field(ge=0, le=1_000_000)
+    word_count: int = Field(ge=0, le=1_000_000, strict=True)
     document: DocumentRef
 
 
@@ -140,23 +143,23 @@ class AssessGraduation(Command):
 
 class RecordHRNotified(Command):
     kind: Literal["RecordHRNotified"] = "RecordHRNotified"
-    endpoint: Annotated[str, Field(min_length=1, max_length=2_000)]
+    endpoint: Line
     status_code: int = Field(ge=100, le=599)
 
 
 class RecordHRNotificationFailed(Command):
     kind: Literal["RecordHRNotificationFailed"] = "RecordHRNotificationFailed"
-    endpoint: Annotated[str, Field(min_length=1, max_length=2_000)]
+    endpoint: Line
     status_code: int = Field(ge=100, le=599)
-    reason: Annotated[str, Field(min_length=1, max_length=2_000)]
+    reason: Line
 
 
 class RecordReminder(Command):
     kind: Literal["RecordReminder"] = "RecordReminder"
     reminder: ReminderKind
-    recipient: Annotated[str, Field(min_length=1, max_length=200)]
-    about: Annotated[str, Field(min_length=1, max_length=200)]
-    message: Annotated[str, Field(min_length=1, max_length=2_000)]
+    recipient: Ident
+    about: Line
+    message: Line
 
 
 AnyCommand = Annotated[

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, NamedTuple
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.actors import Actor, Role
 from domain.upcasting import upcast
@@ -22,7 +22,21 @@ from domain.upcasting import upcast
 NARRATIVE_MAX = 20_000
 FEEDBACK_MAX = 10_000
 TEXT_MAX = 2_000
-Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX)]
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL cannot store U+0000 in JSON: refuse it at the door rather than fail at the append.
+    if "\x00" in text:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return text
+
+
+def _no_nul_optional(text: str | None) -> str | None:
+    return None if text is None else _no_nul(text)
+
+
+NoNul = AfterValidator(_no_nul)
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_MAX), NoNul]
 CompetencyId = Annotated[str, Field(pattern=r"^\d{1,2}\.\d{1,2}\.\d{1,2}$", max_length=8)]
 
 
@@ -37,8 +51,10 @@ class DocumentRef(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    filename: str = Field(min_length=1, max_length=255)
-    media_type: str | None = Field(default=None, max_length=255)
+    filename: Annotated[str, Field(min_length=1, max_length=255), NoNul]
+    media_type: Annotated[
+        str | None, Field(default=None, max_length=255), AfterValidator(_no_nul_optional)
+    ] = None
 
 
 class PlacementKind(StrEnum):

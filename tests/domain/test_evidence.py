@@ -108,3 +108,9 @@ def test_one_evidence_supports_sign_offs_of_every_competency_it_names() -> None:
     for cid in RATED[:30]:
         j.when(sign_off(cid, evidence=("bulk",)))
     j.then_progress(30)
+
+
+def test_text_with_a_nul_character_is_refused_at_the_door() -> None:
+    """PostgreSQL cannot store U+0000 in JSON: a command carrying one must never reach the store."""
+    with pytest.raises(ValidationError, match="must not contain the NUL character"):
+        evidence("4.1.3", narrative="before\x00after")

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.actors import Actor, Role
-from domain.commands import Command
+from domain.commands import Command, SignOffCompetency
 from domain.errors import (
     EvidenceMissing,
     FeedbackRequired,
@@ -288,3 +288,9 @@ def test_personal_qualities_are_never_revoked_one_by_one() -> None:
         match="competency 1.2.1 is a Personal Qualities competency: these are not rated and cannot be revoked one by one",
     ):
         j.when(revoke("1.2.1"))
+
+
+@pytest.mark.parametrize("level", [True, "3", 3.0])
+def test_a_level_must_be_a_whole_number_not_something_like_one(level: object) -> None:
+    with pytest.raises(ValidationError, match="Input should be a valid integer"):
+        SignOffCompetency.model_validate({**sign_off("4.1.3").model_dump(), "level": level})
