@@ -266,3 +266,45 @@ async def test_the_live_status_equals_the_replayed_status_after_every_step(
             )
             assert live == replayed_status
     assert replayed_status["version"] >= 30
+
+
+async def test_a_journey_forgotten_by_temporal_is_not_started_afresh(
+    dev_server: WorkflowEnvironment, store: EventStore, pool: asyncpg.Pool
+) -> None:
+    """After retention removes a closed journey, enrolling the trainee again must meet their record, not
+    begin an empty one (the store would refuse its first append; the trainee must get a clear answer)."""
+    from temporalio.api.common.v1 import WorkflowExecution
+    from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+
+    from domain.commands import WithdrawTrainee
+    from workflows.trainee_journey import workflow_id_for
+
+    client = dev_server.client
+    tid, _ = trainee()
+    today = datetime.now(UTC).date()
+    async with worker(client, store) as task_queue:
+        await enrol(client, enrolment(tid, start=today, end=today + timedelta(days=700)), task_queue)
+        await send(
+            client,
+            tid,
+            WithdrawTrainee(actor=PROGRAMME_MANAGER, at=datetime.now(UTC), reason="Left the NHS."),
+        )
+        assert await asyncio.wait_for(journey(client, tid).result(), timeout=30) == "withdrawn"
+        await client.workflow_service.delete_workflow_execution(
+            DeleteWorkflowExecutionRequest(
+                namespace=client.namespace,
+                workflow_execution=WorkflowExecution(workflow_id=workflow_id_for(tid)),
+            )
+        )
+        for _ in range(50):  # deletion is asynchronous
+            try:
+                await journey(client, tid).describe()
+            except Exception:
+                break
+            await asyncio.sleep(0.1)
+        before = await pool.fetchval("SELECT count(*) FROM events")
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await enrol(client, enrolment(tid, start=today, end=today + timedelta(days=700)), task_queue)
+    assert isinstance(again.value.cause, ApplicationError)
+    assert again.value.cause.type == "already_enrolled"
+    assert await pool.fetchval("SELECT count(*) FROM events") == before
