@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -57,8 +56,7 @@ class EventStore:
                 raise ValueError(
                     f"event {e.event_id} is for {e.stream_id} v{e.version}, not {stream_id} v{expected_version + i}"
                 )
-            data_json = e.data.model_dump_json()
-            datas.append(data_json)
+            datas.append(e.data.model_dump_json())
             digests.append(
                 content_digest(
                     event_id=e.event_id,
@@ -66,7 +64,7 @@ class EventStore:
                     version=e.version,
                     type=e.type,
                     schema_version=e.schema_version,
-                    data=json.loads(data_json),
+                    data=e.data.model_dump(mode="json"),
                     actor_id=e.actor_id,
                     actor_role=e.actor_role.value,
                     correlation_id=e.correlation_id,
