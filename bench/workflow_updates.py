@@ -246,8 +246,7 @@ class SteadyTimerJourneyWorkflow(TraineeJourneyWorkflow):
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> str:
-        if journey.stream_version > 0:
-            await self._reload(journey.stream_version)
+        await self._begin(journey)
         timer: asyncio.Task[None] | None = None
         timer_at: datetime | None = None
         while True:

@@ -92,14 +92,7 @@ class TraineeJourneyWorkflow:
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> str:
-        if journey.stream_version > 0:
-            await self._reload(journey.stream_version)
-        elif workflow.patched(LOAD_STREAM_ON_START):
-            # A trainee's journey may start again after Temporal has forgotten a closed one: what the store
-            # records stands (enrolling them again is then refused, not started afresh).
-            await self._reload(0)
-        else:  # runs recorded before the patch started from an empty state
-            self.loaded = True
+        await self._begin(journey)
         while True:
             await self._fire_due()
             if self._finished():
@@ -118,6 +111,17 @@ class TraineeJourneyWorkflow:
                 )
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state.outcome.value
+
+    async def _begin(self, journey: JourneyInput) -> None:
+        """Take commands only once the state is what the store records."""
+        if journey.stream_version > 0:
+            await self._reload(journey.stream_version)
+        elif workflow.patched(LOAD_STREAM_ON_START):
+            # A trainee's journey may start again after Temporal has forgotten a closed one: what the store
+            # records stands (enrolling them again is then refused, not started afresh).
+            await self._reload(0)
+        else:  # runs recorded before the patch started from an empty state
+            self.loaded = True
 
     def _finished(self) -> bool:
         if self.state.outcome is Outcome.WITHDRAWN:
