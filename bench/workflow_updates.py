@@ -71,7 +71,6 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
     from temporalio.common import WorkflowIDConflictPolicy
     from temporalio.contrib.pydantic import pydantic_data_converter
-    from temporalio.exceptions import ApplicationError
     from temporalio.testing import WorkflowEnvironment
     from temporalio.worker import Worker
 
@@ -81,18 +80,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.reminders import send_reminder
     from config.settings import Settings
     from domain.actors import Actor, Role
-    from domain.commands import Command, EnrolTrainee, SubmitEvidence
-    from domain.decide import decide
-    from domain.errors import DomainError
+    from domain.commands import EnrolTrainee, SubmitEvidence
     from domain.events import EvidenceSubmitted, RecordedEventDocument, record
-    from domain.evolve import fold
     from domain.framework import shipped_frameworks
     from eventstore.connection import create_pool, redact
     from eventstore.embedded import ensure_database, start_server
     from eventstore.migrate import migrate
     from eventstore.store import EventStore
     from workflows.trainee_journey import (
-        EVENT_IDS,
         STORE_RETRY,
         STORE_TIMEOUT,
         JourneyInput,
@@ -191,46 +186,23 @@ class BareWorkflow:
 class RegularAppendJourneyWorkflow(TraineeJourneyWorkflow):
     """A variant, for this benchmark only: the journey with its append as a regular activity, as it first was.
 
-    `_apply` is `TraineeJourneyWorkflow._apply` with the append always through `workflow.execute_activity`
-    (where the journey now uses `workflow.execute_local_activity`). Everything else (validator, FIFO lock,
-    event ids, fold, the run loop) is inherited."""
+    `_append` always goes through `workflow.execute_activity` (where the journey now uses
+    `workflow.execute_local_activity`). Everything else (validator, FIFO lock, event ids, fold, the run loop)
+    is inherited."""
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> str:
         return await super().run(journey)
 
-    async def _apply(self, command: Command, key: str) -> None:
-        async with self.lock:
-            await workflow.wait_condition(lambda: self.loaded)
-            try:
-                events = decide(self.state, command)
-            except DomainError as exc:
-                raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
-            recorded = record(
-                events,
-                stream_id=self.stream_id,
-                after_version=self.state.version,
-                actor=command.actor,
-                occurred_at=command.at,
-                recorded_at=workflow.now(),
-                correlation_id=key,
-                causation_id=workflow.info().run_id,
-                event_ids=(uuid.uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
-            )
-            result = await workflow.execute_activity(
-                "append_events",
-                AppendRequest(
-                    stream_id=self.stream_id,
-                    expected_version=self.state.version,
-                    events=[RecordedEventDocument.of(e) for e in recorded],
-                ),
-                result_type=AppendResult,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
-            if not result.duplicate:
-                self.state = fold((d.recorded() for d in result.events), self.state)
-            self.changed = True
+    async def _append(self, request: AppendRequest) -> AppendResult:
+        result: AppendResult = await workflow.execute_activity(
+            "append_events",
+            request,
+            result_type=AppendResult,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        return result
 
 
 @workflow.defn(name="BenchSteadyTimerJourney")

@@ -326,30 +326,36 @@ class TraineeJourneyWorkflow:
                 causation_id=workflow.info().run_id,
                 event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
             )
-            request = AppendRequest(
-                stream_id=self.stream_id,
-                expected_version=self.state.version,
-                events=[RecordedEventDocument.of(e) for e in recorded],
+            result = await self._append(
+                AppendRequest(
+                    stream_id=self.stream_id,
+                    expected_version=self.state.version,
+                    events=[RecordedEventDocument.of(e) for e in recorded],
+                )
             )
-            if workflow.patched(APPEND_AS_LOCAL_ACTIVITY):
-                result = await workflow.execute_local_activity(
-                    "append_events",
-                    request,
-                    result_type=AppendResult,
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                )
-            else:  # runs recorded before the patch appended through a regular activity
-                result = await workflow.execute_activity(
-                    "append_events",
-                    request,
-                    result_type=AppendResult,
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                )
             if not result.duplicate:
                 self.state = fold((d.recorded() for d in result.events), self.state)
             self.changed = True
+
+    async def _append(self, request: AppendRequest) -> AppendResult:
+        result: AppendResult
+        if workflow.patched(APPEND_AS_LOCAL_ACTIVITY):
+            result = await workflow.execute_local_activity(
+                "append_events",
+                request,
+                result_type=AppendResult,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+        else:  # runs recorded before the patch appended through a regular activity
+            result = await workflow.execute_activity(
+                "append_events",
+                request,
+                result_type=AppendResult,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+        return result
 
     async def _reload(self, expected_version: int) -> None:
         """A continued run: rebuild the state from the store and check it reaches the version handed over."""
