@@ -36,7 +36,25 @@ def run(work: Awaitable[T]) -> T:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class _Main(click.Group):
+    """The API's operations (`trainee`, `cohort`, `audit`) load only when asked for: they import the web stack,
+    about a second that the service commands need not pay."""
+
+    LAZY = frozenset({"trainee", "cohort", "audit"})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            from cli import operations
+
+            command: click.Command = getattr(operations, name)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """Trainee journeys: the NHS Graduate Management Training Scheme as an event-sourced service."""
 
@@ -160,15 +178,6 @@ def demo(api_url: str | None, trainees: int) -> None:
 
     s = settings()
     asyncio.run(run_demo(api_url or f"http://{s.api_host}:{s.api_port}", s, trainees))
-
-
-def _operations() -> None:
-    """The API's operations as commands (imported lazily: they pull in the API's route table)."""
-    from cli.operations import audit, cohort, trainee
-
-    main.add_command(trainee)
-    main.add_command(cohort)
-    main.add_command(audit)
 
 
 @main.group()
@@ -331,6 +340,3 @@ def projections_rebuild() -> None:
             return await rebuild(store.pool)  # type: ignore[arg-type]
 
     click.echo(f"projected {run(go())} events")
-
-
-_operations()
