@@ -44,7 +44,7 @@ from domain.commands import (
     SubmitReflectivePiece,
     WithdrawTrainee,
 )
-from domain.events import RecordedEventDocument, stream_id_for
+from domain.events import RecordedEvent, RecordedEventDocument, stream_id_for
 from domain.evolve import fold, fold_as_of
 from domain.framework import framework_for_specialism
 from domain.state import TraineeState
@@ -138,16 +138,20 @@ def may_read(principal: Principal, trainee_id: str, state: TraineeState) -> None
     )
 
 
-async def load_record(s: Services, principal: Principal, trainee_id: str, what: str) -> list[Any]:
+async def load_record(
+    s: Services, principal: Principal, trainee_id: str, what: str
+) -> tuple[list[RecordedEvent], TraineeState]:
+    """The trainee's events and the state they fold to now (which decides who may read them)."""
     events = await s.store.read_stream(stream_id_for(trainee_id))
     if not events:
         # Say "not enrolled" only to roles that may see every record; others learn nothing from a probe.
         if principal.role in SEE_EVERYTHING:
             raise Refused("not_enrolled", f"trainee {trainee_id} is not enrolled on the Scheme", 404)
         raise Refused("not_allowed", f"{principal.subject} may not read trainee {trainee_id}'s record")
-    may_read(principal, trainee_id, fold(events))
+    state = fold(events)
+    may_read(principal, trainee_id, state)
     await note_read(s.pool, principal, trainee_id, what)
-    return events
+    return events, state
 
 
 class BodyTooLarge:
@@ -402,7 +406,7 @@ def build_router() -> APIRouter:
         """The status replayed from the record; with `as_of`, what the record said at that instant."""
         if as_of is not None and as_of.tzinfo is None:
             raise Refused("invalid_request", "as_of needs a time zone, e.g. 2025-06-01T12:00:00Z", 422)
-        events = await load_record(
+        events, now = await load_record(
             services(request),
             principal,
             trainee_id,
@@ -415,7 +419,7 @@ def build_router() -> APIRouter:
                     "not_enrolled", f"trainee {trainee_id} was not yet enrolled at {as_of.isoformat()}", 404
                 )
             return status_of(state)
-        return status_of(fold(events))
+        return status_of(now)
 
     @router.get("/trainees/{trainee_id}/events", response_model=list[RecordedEventDocument], tags=["reads"])
     async def trainee_events(
@@ -426,7 +430,9 @@ def build_router() -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[RecordedEventDocument]:
         """The trainee's audit trail: every event, who, when, on what, why (correlation / causation)."""
-        events = await load_record(services(request), principal, trainee_id, f"events after={after_version}")
+        events, _ = await load_record(
+            services(request), principal, trainee_id, f"events after={after_version}"
+        )
         return [RecordedEventDocument.of(e) for e in events if e.version > after_version][:limit]
 
     @router.get("/trainees/{trainee_id}/live", tags=["reads"])
