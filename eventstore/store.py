@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 from domain.events import RecordedEvent, StoredEvent, from_stored
-from eventstore.chain import content_digest
+from eventstore.chain import canonical_data, content_digest
 from eventstore.errors import ConcurrencyConflict, EventIdConflict
 
 # The columns of a StoredEvent, in its field order.
@@ -23,11 +24,11 @@ def row_to_event(row: asyncpg.Record | tuple[object, ...]) -> RecordedEvent:
     return from_stored(StoredEvent(*row))
 
 
-def _competencies(event: RecordedEvent) -> tuple[str, ...]:
-    data = event.data
-    ids: tuple[str, ...] = getattr(data, "competency_ids", ())
-    single: str | None = getattr(data, "competency_id", None)
-    return ids + ((single,) if single else ())
+def _competencies(data: dict[str, Any]) -> list[str]:
+    """The competencies an event concerns, from its dumped data, for the auditors' by-competency index."""
+    ids: list[str] = list(data.get("competency_ids", ()))
+    single = data.get("competency_id")
+    return [*ids, single] if single else ids
 
 
 class EventStore:
@@ -56,7 +57,9 @@ class EventStore:
                 raise ValueError(
                     f"event {e.event_id} is for {e.stream_id} v{e.version}, not {stream_id} v{expected_version + i}"
                 )
-            datas.append(e.data.model_dump_json())
+            data = e.data.model_dump(mode="json")
+            data_json = canonical_data(data)  # stored as is: the digest and the row come from one text
+            datas.append(data_json)
             digests.append(
                 content_digest(
                     event_id=e.event_id,
@@ -64,7 +67,7 @@ class EventStore:
                     version=e.version,
                     type=e.type,
                     schema_version=e.schema_version,
-                    data=e.data.model_dump(mode="json"),
+                    data=data_json,
                     actor_id=e.actor_id,
                     actor_role=e.actor_role.value,
                     correlation_id=e.correlation_id,
@@ -72,7 +75,7 @@ class EventStore:
                     occurred_at=e.occurred_at,
                 )
             )
-            for cid in _competencies(e):
+            for cid in _competencies(data):
                 competency_event.append(i)
                 competency_ids.append(cid)
         try:
