@@ -25,6 +25,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The canonical JSON: sorted keys, no spaces, non-ASCII as is. One encoder, built once (json.dumps with
 # keyword arguments builds a new one on every call).
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_quote = json.encoder.encode_basestring  # what that encoder does with a str, without its Python wrapper
 
 
 def _instant(dt: datetime) -> str:
@@ -62,11 +63,11 @@ def content_digest(
     """
     data_json = data if isinstance(data, str) else _CANONICAL(data)
     text = (
-        f'{{"actor_id":{_CANONICAL(actor_id)},"actor_role":{_CANONICAL(actor_role)},'
-        f'"causation_id":{_CANONICAL(causation_id)},"correlation_id":{_CANONICAL(correlation_id)},'
+        f'{{"actor_id":{_quote(actor_id)},"actor_role":{_quote(actor_role)},'
+        f'"causation_id":{_quote(causation_id)},"correlation_id":{_quote(correlation_id)},'
         f'"data":{data_json},"event_id":"{event_id}","occurred_at":"{_instant(occurred_at)}",'
-        f'"schema_version":{int(schema_version)},"stream_id":{_CANONICAL(stream_id)},'
-        f'"type":{_CANONICAL(type)},"version":{int(version)}}}'
+        f'"schema_version":{int(schema_version)},"stream_id":{_quote(stream_id)},'
+        f'"type":{_quote(type)},"version":{int(version)}}}'
     )
     return hashlib.sha256(text.encode()).digest()
 

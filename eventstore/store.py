@@ -100,8 +100,13 @@ class EventStore:
         except asyncpg.PostgresError as exc:
             if exc.sqlstate == "GJ001":
                 raise ConcurrencyConflict(stream_id, expected_version, int(exc.detail or -1)) from None
-            if exc.sqlstate == "GJ002":
-                raise EventIdConflict(str(exc)) from None
+            if exc.sqlstate == "GJ002" or (
+                exc.sqlstate == "23505" and getattr(exc, "constraint_name", None) == "events_event_id_key"
+            ):
+                raise EventIdConflict(
+                    f"an event id in this batch is already stored with different content or position "
+                    f"(stream {stream_id}); event ids must be new for new events"
+                ) from None
             raise
         stamped = {r["stream_version"]: r["recorded_at"] for r in rows}
         return [e._replace(recorded_at=stamped[e.version]) for e in events]

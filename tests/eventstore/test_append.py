@@ -78,6 +78,17 @@ async def test_a_batch_is_all_or_nothing(store: EventStore, pool: asyncpg.Pool) 
     assert await store.stream_version("trainee-a") == 0
 
 
+async def test_one_event_id_twice_in_a_batch_is_refused_and_nothing_is_written(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    batch = evidence("trainee-a", count=2)
+    batch[1] = batch[1]._replace(event_id=batch[0].event_id)
+    with pytest.raises(EventIdConflict, match="event ids must be new"):
+        await store.append("trainee-a", 0, batch)
+    assert await count(pool) == 0
+    assert await store.stream_version("trainee-a") == 0
+
+
 async def test_concurrent_writers_at_the_same_version_one_wins(store: EventStore, pool: asyncpg.Pool) -> None:
     await store.append("trainee-a", 0, evidence("trainee-a"))
     contenders = [evidence("trainee-a", after=1) for _ in range(6)]
