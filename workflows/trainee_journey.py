@@ -5,6 +5,8 @@
   even while an append is slow), appends through an activity and evolves the state.
 - Event ids are derived from the update id (or, for the journey's own timers, from the deadline), so a retried
   activity, a client retrying with the same update id, or a deadline re-fired after continue-as-new all write once.
+  A workflow task lost after its append (worker killed, Temporal restarted) leaves the store ahead of the
+  journey: the next append hands back what the journey had not seen, and it catches up before going on.
 - The Scheme's calendar comes from `domain.deadlines`: the workflow sleeps until the earliest one; any command
   wakes it to recompute (an extension moves graduation, a new request adds a reminder).
 - Continue-as-new when Temporal suggests it or past `max_history_length`, carrying only the trainee id and
@@ -311,30 +313,34 @@ class TraineeJourneyWorkflow:
     async def _apply(self, command: Command, key: str) -> None:
         async with self.lock:
             await workflow.wait_condition(lambda: self.loaded)
-            try:
-                events = decide(self.state, command)
-            except DomainError as exc:
-                raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
-            recorded = record(
-                events,
-                stream_id=self.stream_id,
-                after_version=self.state.version,
-                actor=command.actor,
-                occurred_at=command.at,
-                recorded_at=workflow.now(),
-                correlation_id=key,
-                causation_id=workflow.info().run_id,
-                event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
-            )
-            result = await self._append(
-                AppendRequest(
+            while True:
+                try:
+                    events = decide(self.state, command)
+                except DomainError as exc:
+                    raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
+                recorded = record(
+                    events,
                     stream_id=self.stream_id,
-                    expected_version=self.state.version,
-                    events=[RecordedEventDocument.of(e) for e in recorded],
+                    after_version=self.state.version,
+                    actor=command.actor,
+                    occurred_at=command.at,
+                    recorded_at=workflow.now(),
+                    correlation_id=key,
+                    causation_id=workflow.info().run_id,
+                    event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
                 )
-            )
-            if not result.duplicate:
+                result = await self._append(
+                    AppendRequest(
+                        stream_id=self.stream_id,
+                        expected_version=self.state.version,
+                        events=[RecordedEventDocument.of(e) for e in recorded],
+                    )
+                )
+                # The batch as stored; or, when the store was ahead (a lost workflow task had appended), what
+                # this journey had not seen: its state is always the fold of its stream.
                 self.state = fold((d.recorded() for d in result.events), self.state)
+                if not result.behind:
+                    break
             self.changed = True
 
     async def _append(self, request: AppendRequest) -> AppendResult:
