@@ -140,9 +140,11 @@ class Clients:
             f"{sent.key}: {response.status_code} {response.headers.get('content-type')} {response.text}"
         )
 
-    async def deliver(self, sent: Sent, *, within_s: float = 90.0) -> Sent:
+    async def deliver(self, sent: Sent) -> Sent:
+        return await self.until_acknowledged(self.ledger.record(sent))
+
+    async def until_acknowledged(self, sent: Sent, *, within_s: float = 90.0) -> Sent:
         """Send until acknowledged, the same key every time, as a client that must get its answer does."""
-        self.ledger.record(sent)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within_s
         while True:
@@ -156,6 +158,13 @@ class Clients:
                 raise AssertionError(f"{sent.key} not acknowledged in {within_s:.0f} s: {sent.outcomes}")
             if sent.outcomes[-1] != "timeout":
                 await asyncio.sleep(0.3)
+
+    async def race(self, sent: Sent, copies: int) -> Sent:
+        """The same request `copies` times at once, as retries overtaking the first attempt: all acknowledged."""
+        self.ledger.record(sent)
+        acked = await asyncio.gather(*(self.attempt(sent) for _ in range(copies)))
+        assert all(acked), f"{sent.key}: {sent.outcomes}"
+        return sent
 
     async def walk(self, trainee_id: str, first: int, count: int) -> None:
         """One trainee's client: evidence after evidence, each sent once it knows the one before was recorded."""
