@@ -159,6 +159,21 @@ class Clients:
             if sent.outcomes[-1] != "timeout":
                 await asyncio.sleep(0.3)
 
+    async def read_status(self, trainee_id: str) -> str:
+        """One read of a trainee's replayed status, as a programme manager: "200", or what else it answered."""
+        try:
+            response = await self.http.get(
+                f"/trainees/{trainee_id}/status",
+                headers=self.token(PROGRAMME_MANAGER, Role.PROGRAMME_MANAGER),
+            )
+        except httpx.TimeoutException:
+            return "timeout"
+        if response.is_success:
+            return str(response.status_code)
+        if response.headers.get("content-type") == PROBLEM:
+            return f"{response.status_code} {response.json()['code']}"
+        return f"{response.status_code} {response.headers.get('content-type')} {response.text[:200]!r}"
+
     async def race(self, sent: Sent, copies: int) -> Sent:
         """The same request `copies` times at once, as retries overtaking the first attempt: all acknowledged."""
         self.ledger.record(sent)
