@@ -58,6 +58,9 @@ EVENT_IDS = UUID("0c6f5b8e-7a53-4e4b-9a59-3f3d7b2a9e10")
 # (bench/results/workflow_updates.md); the append itself is idempotent, so local retries are safe.
 APPEND_AS_LOCAL_ACTIVITY = "append-as-local-activity"
 LOAD_STREAM_ON_START = "load-stream-on-start"
+# Each HR endpoint is notified on its own: one that is down (retried for up to 14 days) must not hold back the
+# others. Runs recorded before the patch notified them one after another.
+HR_ENDPOINTS_APART = "hr-endpoints-apart"
 LOAD_PAGE = 500
 STORE_TIMEOUT = timedelta(seconds=30)
 STORE_RETRY = RetryPolicy(
@@ -155,7 +158,11 @@ class TraineeJourneyWorkflow:
             due = [d for d in self._deadlines() if d.at <= workflow.now()]
             if not due:
                 return
-            await self._fire(due[0])
+            hr = [d for d in due if d.due is Due.HR_NOTIFICATION]
+            if len(hr) > 1 and workflow.patched(HR_ENDPOINTS_APART):
+                await asyncio.gather(*(self._fire(d) for d in hr))
+            else:
+                await self._fire(due[0])
 
     async def _fire(self, deadline: Deadline) -> None:
         enrolment = self.state.enrolment
