@@ -3,6 +3,7 @@ test's folder), `gmts worker` and `gmts api`; the test process only sends HTTP a
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -21,10 +22,15 @@ from tests.postgres import fresh_database, migrated_template
 
 
 @pytest.fixture(scope="session")
-async def fault_postgres() -> tuple[Postgres, str]:
-    """(server, migrated template database): a server only this suite uses, so it may stop it."""
-    server = Postgres(Path(tempfile.mkdtemp(prefix="gmts-faults-postgres-")))
-    return server, await migrated_template(server.url)
+async def fault_postgres() -> AsyncIterator[tuple[Postgres, str]]:
+    """(server, migrated template database): a server only this suite uses, so it may stop it. Stopped here:
+    the wheel's own exit hook stops only the postmaster it started, which a restart has replaced."""
+    folder = Path(tempfile.mkdtemp(prefix="gmts-faults-postgres-"))
+    server = Postgres(folder)
+    yield server, await migrated_template(server.url)
+    if server.running:
+        server.stop("fast")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass

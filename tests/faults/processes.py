@@ -87,7 +87,13 @@ class Postgres:
 
     @property
     def running(self) -> bool:
-        return (self.server.pgdata / "postmaster.pid").exists()
+        status = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.server.pgdata), "status"],
+            user=self.server.system_user,
+            capture_output=True,
+            timeout=60,
+        )
+        return status.returncode == 0  # 3: not running
 
     def start(self) -> None:
         self.pg_ctl("-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.server.log), "start")
