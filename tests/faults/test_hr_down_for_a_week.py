@@ -13,9 +13,8 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from config.settings import Settings
-from domain.events import stream_id_for
 from eventstore.store import EventStore
-from tests.faults.checks import check_hr
+from tests.faults.checks import check_hr, check_streams
 from tests.hr_receiver import hr_receiver
 from tests.workflows.driver import graduate_today, journey
 from worker.build import build_worker
@@ -52,10 +51,10 @@ async def test_an_hr_endpoint_down_for_a_week_gets_each_graduate_once(
                 if await journeys_closed():
                     break
             outcomes = [await journey(client, t).result() for t in trainees]
+            streams = await check_streams(store.pool, client, trainees)  # type: ignore[arg-type]
 
     assert outcomes == ["graduated", "graduated"]
-    for trainee_id in trainees:
-        events = await store.read_stream(stream_id_for(trainee_id))
+    for trainee_id, events in streams.items():
         check_hr(events, [down, up])
         notified = {e.data.endpoint: e.occurred_at - graduated_at for e in events if e.type == "HRNotified"}  # type: ignore[union-attr]
         assert notified[up.url] < timedelta(hours=1), "the endpoint that was up is not held back by the other"
