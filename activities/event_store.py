@@ -18,7 +18,12 @@ class EventStoreActivities:
 
     @activity.defn(name="append_events")
     async def append_events(self, request: AppendRequest) -> AppendResult:
-        """Append a command's events. A retry of this activity sends the same event ids, so it writes once."""
+        """Append a command's events. A retry of this activity sends the same event ids, so it writes once.
+
+        The journey is its stream's only writer, yet the store can be ahead of it: a workflow task that appended
+        and was then lost (its worker killed, Temporal restarted) leaves events the journey never folded, and
+        its retry decides again at another time (so another content digest). Then the answer carries the events
+        the journey has not seen, so it catches up with its stream instead of refusing every command after."""
         events = [d.recorded() for d in request.events]
         try:
             stored = await self.store.append(request.stream_id, request.expected_version, events)
@@ -30,7 +35,7 @@ class EventStoreActivities:
                 ids,
             )
             if present == len(ids):
-                return AppendResult(events=[], duplicate=True)
+                return AppendResult(events=await self._unseen(request), duplicate=True)
             raise ApplicationError(str(exc), type="EventIdConflict", non_retryable=True) from exc
         except asyncpg.DataError as exc:
             # The database refuses this content (e.g. text it cannot store): retrying cannot help, and would hold
@@ -41,9 +46,17 @@ class EventStoreActivities:
                 non_retryable=True,
             ) from exc
         except ConcurrencyConflict as exc:
-            # The workflow is the stream's only writer: another writer means something is wrong. Say so.
+            if exc.actual > exc.expected:  # events the journey has not seen: it catches up and decides again
+                return AppendResult(events=await self._unseen(request), behind=True)
+            # Behind what the journey has seen: events are missing from the store. Say so.
             raise ApplicationError(str(exc), type="ConcurrencyConflict", non_retryable=True) from exc
         return AppendResult(events=[RecordedEventDocument.of(e) for e in stored])
+
+    async def _unseen(self, request: AppendRequest) -> list[RecordedEventDocument]:
+        return [
+            RecordedEventDocument.of(e)
+            for e in await self.store.read_stream(request.stream_id, request.expected_version)
+        ]
 
     @activity.defn(name="load_stream")
     async def load_stream(self, request: LoadRequest) -> list[RecordedEventDocument]:

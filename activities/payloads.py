@@ -21,10 +21,16 @@ class AppendRequest(_Payload):
 
 
 class AppendResult(_Payload):
+    """What the journey folds: the batch as stored, or, when the store was ahead of the journey, the events it
+    had not seen (written by an attempt of a workflow task that was then lost)."""
+
     events: list[RecordedEventDocument]
-    # True when these event ids are already in the stream at other positions: the same command was applied
-    # before (a client retry that reached a continued run); nothing was written.
+    # True when these event ids are already in the stream: the same command was applied before (a client retry
+    # that reached a continued run, or an attempt whose workflow task was lost); nothing was written.
     duplicate: bool = False
+    # True when the stream had moved past the expected version with other events: nothing was written; the
+    # journey folds `events` and decides the command again.
+    behind: bool = False
 
 
 class LoadRequest(_Payload):

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from api.auth import Unauthenticated
+from eventstore.connection import CONNECTION_LOST
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -49,7 +50,9 @@ class Refused(Exception):
         self.status = status or STATUS_OF_CODE.get(code, 422)
 
 
-def problem(status: int, code: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, code: str, detail: str, request: Request, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     title = code.replace("_", " ").capitalize()
     body = Problem(
         type=f"https://gmts.example.nhs.uk/problems/{code}",
@@ -60,7 +63,8 @@ def problem(status: int, code: str, detail: str, request: Request, **extra: Any)
         instance=str(request.url.path),
         **extra,
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="trainee-journeys"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="trainee-journeys"'}
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE, headers=headers
     )
@@ -74,6 +78,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
         return problem(401, "unauthenticated", str(exc), request)
+
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        """The database is down or restarting: a clear, retryable answer instead of a 500 with a stack."""
+        return problem(
+            503,
+            "store_unavailable",
+            f"the event store is not answering ({type(exc).__name__}); try again in a moment",
+            request,
+            headers={"Retry-After": "1"},
+        )
+
+    for lost in CONNECTION_LOST:
+        app.add_exception_handler(lost, store_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

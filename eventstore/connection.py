@@ -10,6 +10,21 @@ from eventstore.errors import DatabaseUnavailable
 
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 
+# What a pool raises when the database cannot be reached or goes away mid-operation (stopped, restarting,
+# failing over): worth trying again shortly, unlike an error in the SQL or the data. While the server is down
+# a connect fails with ConnectionRefusedError, or FileNotFoundError for a Unix socket that is gone, or times
+# out; open connections end with ConnectionDoesNotExistError or a reset; a server shutting down or starting
+# up refuses with 57P01-57P03.
+CONNECTION_LOST: tuple[type[Exception], ...] = (
+    ConnectionError,
+    FileNotFoundError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
 
 def redact(url: str) -> str:
     """The URL with any password replaced by ***, for messages and logs."""

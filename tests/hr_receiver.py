@@ -26,6 +26,8 @@ class HRReceiver:
     url: str
     answers: list[int] = field(default_factory=list)  # status codes to answer in turn; then 200
     received: list[Received] = field(default_factory=list)
+    answered: list[int] = field(default_factory=list)  # the status code given to each of `received`
+    down: bool = False  # while set, every request is answered 503, as by a system that is down
 
 
 @contextmanager
@@ -38,7 +40,8 @@ def hr_receiver(answers: list[int] | None = None) -> Iterator[HRReceiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with lock:
                 receiver.received.append(Received(self.path, dict(self.headers.items()), body))
-                code = receiver.answers.pop(0) if receiver.answers else 200
+                code = 503 if receiver.down else (receiver.answers.pop(0) if receiver.answers else 200)
+                receiver.answered.append(code)
             payload = b'{"ok": true}' if code < 300 else b"not now"
             self.send_response(code)
             self.send_header("Content-Length", str(len(payload)))

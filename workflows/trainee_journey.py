@@ -5,6 +5,8 @@
   even while an append is slow), appends through an activity and evolves the state.
 - Event ids are derived from the update id (or, for the journey's own timers, from the deadline), so a retried
   activity, a client retrying with the same update id, or a deadline re-fired after continue-as-new all write once.
+  A workflow task lost after its append (worker killed, Temporal restarted) leaves the store ahead of the
+  journey: the next append hands back what the journey had not seen, and it catches up before going on.
 - The Scheme's calendar comes from `domain.deadlines`: the workflow sleeps until the earliest one; any command
   wakes it to recompute (an extension moves graduation, a new request adds a reminder).
 - Continue-as-new when Temporal suggests it or past `max_history_length`, carrying only the trainee id and
@@ -56,6 +58,9 @@ EVENT_IDS = UUID("0c6f5b8e-7a53-4e4b-9a59-3f3d7b2a9e10")
 # (bench/results/workflow_updates.md); the append itself is idempotent, so local retries are safe.
 APPEND_AS_LOCAL_ACTIVITY = "append-as-local-activity"
 LOAD_STREAM_ON_START = "load-stream-on-start"
+# Each HR endpoint is notified on its own: one that is down (retried for up to 14 days) must not hold back the
+# others. Runs recorded before the patch notified them one after another.
+HR_ENDPOINTS_APART = "hr-endpoints-apart"
 LOAD_PAGE = 500
 STORE_TIMEOUT = timedelta(seconds=30)
 STORE_RETRY = RetryPolicy(
@@ -153,7 +158,11 @@ class TraineeJourneyWorkflow:
             due = [d for d in self._deadlines() if d.at <= workflow.now()]
             if not due:
                 return
-            await self._fire(due[0])
+            hr = [d for d in due if d.due is Due.HR_NOTIFICATION]
+            if len(hr) > 1 and workflow.patched(HR_ENDPOINTS_APART):
+                await asyncio.gather(*(self._fire(d) for d in hr))
+            else:
+                await self._fire(due[0])
 
     async def _fire(self, deadline: Deadline) -> None:
         enrolment = self.state.enrolment
@@ -311,30 +320,34 @@ class TraineeJourneyWorkflow:
     async def _apply(self, command: Command, key: str) -> None:
         async with self.lock:
             await workflow.wait_condition(lambda: self.loaded)
-            try:
-                events = decide(self.state, command)
-            except DomainError as exc:
-                raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
-            recorded = record(
-                events,
-                stream_id=self.stream_id,
-                after_version=self.state.version,
-                actor=command.actor,
-                occurred_at=command.at,
-                recorded_at=workflow.now(),
-                correlation_id=key,
-                causation_id=workflow.info().run_id,
-                event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
-            )
-            result = await self._append(
-                AppendRequest(
+            while True:
+                try:
+                    events = decide(self.state, command)
+                except DomainError as exc:
+                    raise ApplicationError(exc.message, type=exc.code, non_retryable=True) from None
+                recorded = record(
+                    events,
                     stream_id=self.stream_id,
-                    expected_version=self.state.version,
-                    events=[RecordedEventDocument.of(e) for e in recorded],
+                    after_version=self.state.version,
+                    actor=command.actor,
+                    occurred_at=command.at,
+                    recorded_at=workflow.now(),
+                    correlation_id=key,
+                    causation_id=workflow.info().run_id,
+                    event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
                 )
-            )
-            if not result.duplicate:
+                result = await self._append(
+                    AppendRequest(
+                        stream_id=self.stream_id,
+                        expected_version=self.state.version,
+                        events=[RecordedEventDocument.of(e) for e in recorded],
+                    )
+                )
+                # The batch as stored; or, when the store was ahead (a lost workflow task had appended), what
+                # this journey had not seen: its state is always the fold of its stream.
                 self.state = fold((d.recorded() for d in result.events), self.state)
+                if not result.behind:
+                    break
             self.changed = True
 
     async def _append(self, request: AppendRequest) -> AppendResult:

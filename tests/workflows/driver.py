@@ -75,12 +75,15 @@ def enrolment(trainee_id: str, *, start: date, end: date) -> EnrolTrainee:
     )
 
 
-async def graduate_today(client: Client, trainee_id: str, task_queue: str, **journey: Any) -> None:
+async def graduate_today(
+    client: Client, trainee_id: str, task_queue: str, *, today: date | None = None, **journey: Any
+) -> None:
     """A journey whose Scheme ends today, driven to >= 90% and graduated by its programme manager now.
 
     Its own graduation timer fires at once (not eligible at 0%); the evidence, sign-offs and accepted reflective
-    piece follow, then the programme manager asks for the graduation to be assessed again."""
-    today = datetime.now(UTC).date()
+    piece follow, then the programme manager asks for the graduation to be assessed again. `today` is the
+    server's date when its clock is not the machine's (the time-skipping test server's, once it has skipped)."""
+    today = today or datetime.now(UTC).date()
     await enrol(
         client, enrolment(trainee_id, start=today - timedelta(days=730), end=today), task_queue, **journey
     )
