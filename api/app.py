@@ -269,6 +269,14 @@ COMMAND_ROUTES: list[tuple[str, type[Command], tuple[str, ...], str]] = [
 ]
 
 
+def path_parameter(command: type[Command], name: str) -> Any:
+    """The command's field as a path parameter, with its constraints (pattern, length): checked and documented
+    like a body field, so an id the command cannot hold is refused as such (422), not found out when the
+    command is built (a 500)."""
+    field = command.model_fields[name]
+    return Annotated[(field.annotation, *field.metadata, Path())]
+
+
 def command_route(
     router: APIRouter, path: str, command: type[Command], from_path: tuple[str, ...], summary: str
 ) -> None:
@@ -287,10 +295,7 @@ def command_route(
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
         inspect.Parameter("trainee_id", keyword, annotation=Annotated[str, Path(max_length=200)]),
-        *(
-            inspect.Parameter(p, keyword, annotation=Annotated[command.model_fields[p].annotation, Path()])
-            for p in from_path
-        ),
+        *(inspect.Parameter(p, keyword, annotation=path_parameter(command, p)) for p in from_path),
         inspect.Parameter("body", keyword, annotation=body_type),
         inspect.Parameter("principal", keyword, annotation=Caller),
         inspect.Parameter("idempotency_key", keyword, annotation=IdempotencyKey, default=None),

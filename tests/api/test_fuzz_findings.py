@@ -1,0 +1,21 @@
+"""What the fuzzers found (tests/api/test_schemathesis.py, test_command_sequences.py), pinned as plain tests so
+each stays fixed whatever the fuzzers happen to generate, and the bad input tests/api/test_bad_input.py lacked."""
+
+from __future__ import annotations
+
+from tests.api.conftest import Api
+from tests.api.test_bad_input import assert_problem, enrolled, new_id, pm, store_unchanged
+
+
+async def test_an_id_in_the_path_the_command_cannot_hold_is_refused_not_a_server_error(api: Api) -> None:
+    tid = new_id()
+    await enrolled(api, tid)
+    async with store_unchanged(api):
+        r = await api.http.post(
+            f"/trainees/{tid}/sign-offs/0/revoke", json={"reason": "Wrong evidence."}, headers=pm(api)
+        )
+        assert_problem(r, 422, "invalid_request", "path.competency_id", "pattern")
+        r = await api.http.post(
+            f"/trainees/{tid}/placements/%20operational/end", json={"ended_on": "2026-01-01"}, headers=pm(api)
+        )
+        assert_problem(r, 422, "invalid_request", "path.placement_id", "pattern")
