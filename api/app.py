@@ -47,6 +47,7 @@ from domain.commands import (
 from domain.events import RecordedEvent, RecordedEventDocument, stream_id_for
 from domain.evolve import fold, fold_as_of
 from domain.framework import framework_for_specialism
+from domain.framework.catalogue import UnknownFramework
 from domain.state import TraineeState
 from domain.status import StatusSummary, TraineeStatus, status_of
 from eventstore.audit import AuditQuery, audit
@@ -563,7 +564,10 @@ def build_router() -> APIRouter:
         """The competency framework (any signed-in user)."""
         from cli.main import framework_as_json
 
-        return framework_as_json(framework_for_specialism(specialism))
+        try:
+            return framework_as_json(framework_for_specialism(specialism))
+        except UnknownFramework as exc:
+            raise Refused("unknown_framework", str(exc), 404) from None
 
     @router.get("/health", tags=["service"])
     async def health() -> dict[str, str]:

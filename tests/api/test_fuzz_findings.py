@@ -19,3 +19,9 @@ async def test_an_id_in_the_path_the_command_cannot_hold_is_refused_not_a_server
             f"/trainees/{tid}/placements/%20operational/end", json={"ended_on": "2026-01-01"}, headers=pm(api)
         )
         assert_problem(r, 422, "invalid_request", "path.placement_id", "pattern")
+
+
+async def test_the_framework_of_a_specialism_not_offered_is_not_found_not_a_server_error(api: Api) -> None:
+    for specialism in ("", "astronomy"):
+        r = await api.http.get("/framework", params={"specialism": specialism}, headers=pm(api))
+        assert_problem(r, 404, "unknown_framework", f"specialism {specialism!r}", "general-management")
