@@ -107,6 +107,10 @@ IdempotencyKey = Annotated[
 ]
 
 
+# Positions and versions are PostgreSQL bigints: a larger number can match nothing, and asyncpg cannot send it.
+Position = Annotated[int, Query(ge=0, le=2**63 - 1)]
+
+
 def require(principal: Principal, roles: frozenset[Role], doing: str) -> None:
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
@@ -432,7 +436,7 @@ def build_router() -> APIRouter:
         request: Request,
         trainee_id: str,
         principal: Caller,
-        after_version: Annotated[int, Query(ge=0)] = 0,
+        after_version: Position = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[RecordedEventDocument]:
         """The trainee's audit trail: every event, who, when, on what, why (correlation / causation)."""
@@ -504,7 +508,7 @@ def build_router() -> APIRouter:
         trainee: str | None = None,
         recorded_from: datetime | None = None,
         recorded_to: datetime | None = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Position = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:
         """Events across trainees by actor, type, competency, trainee and time; page with `after`."""
@@ -536,7 +540,7 @@ def build_router() -> APIRouter:
         principal: Caller,
         trainee: str | None = None,
         reader: str | None = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Position = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[RecordRead]:
         """Who read which trainee's record, and when."""

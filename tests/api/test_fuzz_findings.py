@@ -3,6 +3,9 @@ each stays fixed whatever the fuzzers happen to generate, and the bad input test
 
 from __future__ import annotations
 
+import pytest
+
+from domain.actors import Role
 from tests.api.conftest import Api
 from tests.api.test_bad_input import assert_problem, enrolled, new_id, pm, store_unchanged
 
@@ -25,3 +28,19 @@ async def test_the_framework_of_a_specialism_not_offered_is_not_found_not_a_serv
     for specialism in ("", "astronomy"):
         r = await api.http.get("/framework", params={"specialism": specialism}, headers=pm(api))
         assert_problem(r, 404, "unknown_framework", f"specialism {specialism!r}", "general-management")
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [("/audit/events", "after"), ("/audit/reads", "after"), ("/trainees/t-0001/events", "after_version")],
+)
+async def test_a_position_past_the_largest_stored_is_refused_not_a_server_error(
+    api: Api, url: str, name: str
+) -> None:
+    r = await api.http.get(url, params={name: 2**63}, headers=api.token("aud-1", Role.AUDITOR))
+    assert_problem(r, 422, "invalid_request", f"query.{name}", "less than or equal to 9223372036854775807")
+    r = await api.http.get(
+        "/audit/events", params={"after": 2**63 - 1}, headers=api.token("aud-1", Role.AUDITOR)
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {"events": [], "next_after": None}
