@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -49,7 +50,14 @@ class Refused(Exception):
         self.status = status or STATUS_OF_CODE.get(code, 422)
 
 
-def problem(status: int, code: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    request: Request,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     title = code.replace("_", " ").capitalize()
     body = Problem(
         type=f"https://gmts.example.nhs.uk/problems/{code}",
@@ -60,7 +68,8 @@ def problem(status: int, code: str, detail: str, request: Request, **extra: Any)
         instance=str(request.url.path),
         **extra,
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="trainee-journeys"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="trainee-journeys"'}
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE, headers=headers
     )
@@ -89,4 +98,5 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
-        return problem(exc.status_code, code, str(exc.detail), request)
+        # Keep the exception's headers: a 405 must say which methods the resource allows (RFC 9110, Allow).
+        return problem(exc.status_code, code, str(exc.detail), request, headers=exc.headers)

@@ -44,3 +44,10 @@ async def test_a_position_past_the_largest_stored_is_refused_not_a_server_error(
     )
     assert r.status_code == 200, r.text
     assert r.json() == {"events": [], "next_after": None}
+
+
+async def test_a_method_the_resource_does_not_allow_is_refused_with_the_methods_it_does(api: Api) -> None:
+    for method, url, allowed in [("TRACE", "/health", "GET"), ("DELETE", "/trainees", "POST")]:
+        r = await api.http.request(method, url, headers=pm(api))
+        assert_problem(r, 405, "method_not_allowed")
+        assert r.headers["allow"] == allowed
