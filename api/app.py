@@ -111,6 +111,14 @@ IdempotencyKey = Annotated[
 Position = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
 
+# The refusals each kind of route can answer (documented in the OpenAPI document as problem+json).
+COMMAND_REFUSALS = problems.responses(401, 403, 404, 409, 413, 422, 503)
+ENROL_REFUSALS = problems.responses(401, 403, 409, 413, 422, 503)
+IMPORT_REFUSALS = problems.responses(401, 403, 413, 422, 503)
+RECORD_REFUSALS = problems.responses(401, 403, 404, 422)
+READ_REFUSALS = problems.responses(401, 403, 422)
+
+
 def require(principal: Principal, roles: frozenset[Role], doing: str) -> None:
     if principal.role not in roles:
         allowed = ", ".join(sorted(r.value for r in roles))
@@ -308,7 +316,13 @@ def command_route(
     endpoint.__signature__ = inspect.Signature(params, return_annotation=StatusSummary)  # type: ignore[attr-defined]
     endpoint.__name__ = command.__name__
     router.add_api_route(
-        path, endpoint, methods=["POST"], summary=summary, response_model=StatusSummary, tags=["commands"]
+        path,
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        response_model=StatusSummary,
+        tags=["commands"],
+        responses=COMMAND_REFUSALS,
     )
 
 
@@ -340,6 +354,7 @@ def build_router() -> APIRouter:
         response_model=StatusSummary,
         tags=["commands"],
         summary="Enrol a trainee",
+        responses=ENROL_REFUSALS,
     )
     async def enrol(
         request: Request, body: EnrolBody, principal: Caller, idempotency_key: IdempotencyKey = None
@@ -353,6 +368,7 @@ def build_router() -> APIRouter:
         response_model=list[ImportedRow],
         tags=["commands"],
         summary="Enrol a cohort from CSV",
+        responses=IMPORT_REFUSALS,
     )
     async def import_cohort(
         request: Request, principal: Caller, file: Annotated[UploadFile, File()]
@@ -409,7 +425,12 @@ def build_router() -> APIRouter:
 
     # --- one trainee's record: replayed, role-checked, and the read recorded --------------------------
 
-    @router.get("/trainees/{trainee_id}/status", response_model=TraineeStatus, tags=["reads"])
+    @router.get(
+        "/trainees/{trainee_id}/status",
+        response_model=TraineeStatus,
+        tags=["reads"],
+        responses=RECORD_REFUSALS,
+    )
     async def trainee_status(
         request: Request, trainee_id: str, principal: Caller, as_of: datetime | None = None
     ) -> TraineeStatus:
@@ -431,7 +452,12 @@ def build_router() -> APIRouter:
             return status_of(state)
         return status_of(now)
 
-    @router.get("/trainees/{trainee_id}/events", response_model=list[RecordedEventDocument], tags=["reads"])
+    @router.get(
+        "/trainees/{trainee_id}/events",
+        response_model=list[RecordedEventDocument],
+        tags=["reads"],
+        responses=RECORD_REFUSALS,
+    )
     async def trainee_events(
         request: Request,
         trainee_id: str,
@@ -445,7 +471,9 @@ def build_router() -> APIRouter:
         )
         return [RecordedEventDocument.of(e) for e in events if e.version > after_version][:limit]
 
-    @router.get("/trainees/{trainee_id}/live", tags=["reads"])
+    @router.get(
+        "/trainees/{trainee_id}/live", tags=["reads"], responses=problems.responses(401, 403, 404, 422, 503)
+    )
     async def trainee_live(request: Request, trainee_id: str, principal: Caller) -> dict[str, Any] | None:
         """The live status held by the trainee's workflow (equal to the replayed status once commands settle)."""
         s = services(request)
@@ -454,13 +482,18 @@ def build_router() -> APIRouter:
 
     # --- across trainees -------------------------------------------------------------------------------
 
-    @router.get("/cohorts/{cohort}/progress", response_model=list[TraineeProgress], tags=["cohorts"])
+    @router.get(
+        "/cohorts/{cohort}/progress",
+        response_model=list[TraineeProgress],
+        tags=["cohorts"],
+        responses=READ_REFUSALS,
+    )
     async def cohort(request: Request, cohort: str, principal: Caller) -> list[TraineeProgress]:
         """Progress of every trainee in a cohort (read model; see /projections/freshness for its lag)."""
         require(principal, SEE_EVERYTHING, "reading a cohort's progress")
         return await cohort_progress(services(request).pool, cohort)
 
-    @router.get("/at-risk", response_model=list[TraineeProgress], tags=["cohorts"])
+    @router.get("/at-risk", response_model=list[TraineeProgress], tags=["cohorts"], responses=READ_REFUSALS)
     async def at_risk_list(
         request: Request, principal: Caller, cohort: str | None = None
     ) -> list[TraineeProgress]:
@@ -468,7 +501,9 @@ def build_router() -> APIRouter:
         require(principal, SEE_EVERYTHING, "reading the at-risk list")
         return await at_risk(services(request).pool, cohort)
 
-    @router.get("/sign-offs/pending", response_model=list[PendingSignOff], tags=["cohorts"])
+    @router.get(
+        "/sign-offs/pending", response_model=list[PendingSignOff], tags=["cohorts"], responses=READ_REFUSALS
+    )
     async def pending(
         request: Request, principal: Caller, assignee: str | None = None
     ) -> list[PendingSignOff]:
@@ -480,7 +515,9 @@ def build_router() -> APIRouter:
             raise Refused("not_allowed", f"the {principal.role.value} role has no sign-off queue")
         return await pending_sign_offs(services(request).pool, who)
 
-    @router.get("/graduations", response_model=list[GraduationRecord], tags=["cohorts"])
+    @router.get(
+        "/graduations", response_model=list[GraduationRecord], tags=["cohorts"], responses=READ_REFUSALS
+    )
     async def graduates(
         request: Request, principal: Caller, since: date | None = None
     ) -> list[GraduationRecord]:
@@ -492,13 +529,13 @@ def build_router() -> APIRouter:
         )
         return await graduations(services(request).pool, since)
 
-    @router.get("/projections/freshness", response_model=Freshness, tags=["cohorts"])
+    @router.get("/projections/freshness", response_model=Freshness, tags=["cohorts"], responses=READ_REFUSALS)
     async def projection_freshness(request: Request, principal: Caller) -> Freshness:
         """How far the read models are behind the event log."""
         require(principal, SEE_EVERYTHING, "reading projection freshness")
         return await freshness(services(request).pool)
 
-    @router.get("/audit/events", tags=["audit"])
+    @router.get("/audit/events", tags=["audit"], responses=READ_REFUSALS)
     async def audit_events(
         request: Request,
         principal: Caller,
@@ -534,7 +571,7 @@ def build_router() -> APIRouter:
             "next_after": page.next_after,
         }
 
-    @router.get("/audit/reads", response_model=list[RecordRead], tags=["audit"])
+    @router.get("/audit/reads", response_model=list[RecordRead], tags=["audit"], responses=READ_REFUSALS)
     async def audit_reads(
         request: Request,
         principal: Caller,
@@ -549,7 +586,7 @@ def build_router() -> APIRouter:
             services(request).pool, trainee_id=trainee, reader_id=reader, after=after, limit=limit
         )
 
-    @router.get("/verify", tags=["audit"])
+    @router.get("/verify", tags=["audit"], responses=READ_REFUSALS)
     async def verify_chains(
         request: Request, principal: Caller, trainee: str | None = None
     ) -> dict[str, Any]:
@@ -563,7 +600,7 @@ def build_router() -> APIRouter:
             "problems": report.problems,
         }
 
-    @router.get("/framework", tags=["reads"])
+    @router.get("/framework", tags=["reads"], responses=problems.responses(401, 404, 422))
     async def framework(principal: Caller, specialism: str = "general-management") -> list[dict[str, Any]]:
         """The competency framework (any signed-in user)."""
         from cli.main import framework_as_json
@@ -573,7 +610,7 @@ def build_router() -> APIRouter:
         except UnknownFramework as exc:
             raise Refused("unknown_framework", str(exc), 404) from None
 
-    @router.get("/health", tags=["service"])
+    @router.get("/health", tags=["service"], responses=problems.responses(422))
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 

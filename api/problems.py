@@ -32,6 +32,8 @@ STATUS_OF_CODE = {
 
 
 class Problem(BaseModel):
+    """RFC 9457 problem details, with the stable `code` clients branch on."""
+
     type: str = "about:blank"
     title: str
     status: int
@@ -39,6 +41,38 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+# What each refusal means, as the OpenAPI document tells clients.
+REFUSALS = {
+    401: "No bearer token, or one that is forged, expired or malformed (`unauthenticated`).",
+    403: "The caller's role, or the Scheme's rules, do not allow it (`not_allowed`).",
+    404: "The trainee is not enrolled (`not_enrolled`), or what is named does not exist.",
+    409: "The record conflicts: closed, a duplicate, already recorded (the rule's `code`).",
+    413: "The request body is larger than the configured limit (`payload_too_large`).",
+    422: "Malformed (`invalid_request`, with `errors` naming each field), or against one of the Scheme's rules "
+    "(the rule's `code`).",
+    503: "The journey service (Temporal) did not answer; nothing was changed (`journey_unavailable`).",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals a route can answer, each documented as problem+json (a 401 with its WWW-Authenticate)."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
+            "description": REFUSALS[status],
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The scheme to authenticate with.",
+                    "schema": {"type": "string"},
+                }
+            }
+        documented[status] = response
+    return documented
 
 
 class Refused(Exception):
@@ -76,6 +110,18 @@ def problem(
 
 
 def install(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The generated document, with the Problem schema every documented refusal refers to."""
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> JSONResponse:
         return problem(exc.status, exc.code, exc.detail, request)

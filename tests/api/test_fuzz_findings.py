@@ -51,3 +51,18 @@ async def test_a_method_the_resource_does_not_allow_is_refused_with_the_methods_
         r = await api.http.request(method, url, headers=pm(api))
         assert_problem(r, 405, "method_not_allowed")
         assert r.headers["allow"] == allowed
+
+
+async def test_every_refusal_a_route_can_answer_is_documented_as_problem_json(api: Api) -> None:
+    document = (await api.http.get("/openapi.json")).json()
+    assert "Problem" in document["components"]["schemas"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]  # FastAPI's own 422, never sent
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            refusals = {s: r for s, r in operation["responses"].items() if s.startswith(("4", "5"))}
+            assert "422" in refusals, (method, path)
+            if operation.get("security"):
+                assert {"401", "422"} <= set(refusals), (method, path)
+                assert "WWW-Authenticate" in refusals["401"]["headers"], (method, path)
+            for status, response in refusals.items():
+                assert list(response["content"]) == ["application/problem+json"], (method, path, status)
