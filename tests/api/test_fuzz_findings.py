@@ -3,11 +3,15 @@ each stays fixed whatever the fuzzers happen to generate, and the bad input test
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from domain.actors import Role
+from domain.events import stream_id_for
 from tests.api.conftest import Api
 from tests.api.test_bad_input import assert_problem, enrolled, new_id, pm, store_unchanged
+from tests.api.test_journey_over_http import enrolment_body
 
 
 async def test_an_id_in_the_path_the_command_cannot_hold_is_refused_not_a_server_error(api: Api) -> None:
@@ -66,3 +70,31 @@ async def test_every_refusal_a_route_can_answer_is_documented_as_problem_json(ap
                 assert "WWW-Authenticate" in refusals["401"]["headers"], (method, path)
             for status, response in refusals.items():
                 assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+
+
+async def test_an_idempotency_key_reused_for_another_request_does_not_answer_with_the_first_result(
+    api: Api,
+) -> None:
+    """A retry (same key, same request) gets the first result; the same key on a different request is that
+    request, not a replay of the first one's answer with nothing written."""
+    tid = new_id()
+    key = {"Idempotency-Key": f"reused-{tid}"}
+    r = await api.http.post("/trainees", json=enrolment_body(tid), headers={**pm(api), **key})
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == 1
+    today = datetime.now(UTC).date()
+    placement = {
+        "placement_id": "operational",
+        "organisation": "Leeds Teaching Hospitals NHS Trust",
+        "placement_kind": "operational",
+        "placement_manager_id": "plm-leeds",
+        "starts_on": str(today - timedelta(days=5)),
+        "planned_end": str(today + timedelta(days=200)),
+    }
+    first = await api.http.post(f"/trainees/{tid}/placements", json=placement, headers={**pm(api), **key})
+    assert first.status_code == 200, first.text
+    assert first.json()["current_placement"] == "operational"
+    again = await api.http.post(f"/trainees/{tid}/placements", json=placement, headers={**pm(api), **key})
+    assert again.json() == first.json()
+    types = [e.type for e in await api.store.read_stream(stream_id_for(tid))]
+    assert types.count("TraineeEnrolled") == types.count("PlacementStarted") == 1
