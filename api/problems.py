@@ -141,6 +141,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot parse at all (JSON that is not UTF-8, a broken multipart
+            # form): malformed like any other invalid body, so the same 422 invalid_request, saying why.
+            cause = f": {exc.__cause__}" if exc.__cause__ else ""
+            detail = f"the request body cannot be read as the Content-Type it names{cause}"
+            return problem(422, "invalid_request", detail, request)
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )

@@ -98,3 +98,14 @@ async def test_an_idempotency_key_reused_for_another_request_does_not_answer_wit
     assert again.json() == first.json()
     types = [e.type for e in await api.store.read_stream(stream_id_for(tid))]
     assert types.count("TraineeEnrolled") == types.count("PlacementStarted") == 1
+
+
+async def test_a_json_body_that_is_not_utf8_is_invalid_like_any_malformed_body(api: Api) -> None:
+    tid = new_id()
+    async with store_unchanged(api, tid):
+        r = await api.http.post(
+            "/trainees",
+            content=b'{"trainee_id": "' + tid.encode() + b'", "name": "Zo\xeb"}',
+            headers={**pm(api), "Content-Type": "application/json"},
+        )
+    assert_problem(r, 422, "invalid_request", "cannot be read", "utf-8", "0xeb")
