@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from api.auth import Unauthenticated
 
@@ -109,6 +110,17 @@ def problem(
     )
 
 
+def allowed_methods(request: Request, named: str) -> str:
+    """Every method of the resource at the request's path: Starlette's 405 names only those of the first route
+    whose path matched (`named`), and each method here is a route of its own. The others are read from the
+    app's own document, whose paths are the routes' templates."""
+    methods = {m.strip().upper() for m in named.split(",") if m.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations}
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     generate = app.openapi
 
@@ -150,5 +162,7 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
-        # Keep the exception's headers: a 405 must say which methods the resource allows (RFC 9110, Allow).
-        return problem(exc.status_code, code, str(exc.detail), request, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110: Allow lists the resource's methods
+            headers["Allow"] = allowed_methods(request, headers.get("Allow", ""))
+        return problem(exc.status_code, code, str(exc.detail), request, headers=headers)

@@ -3,13 +3,17 @@ each stays fixed whatever the fuzzers happen to generate, and the bad input test
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
 from domain.events import stream_id_for
 from tests.api.conftest import Api
+from tests.api.live import LiveApi, live_api
 from tests.api.test_bad_input import assert_problem, enrolled, new_id, pm, store_unchanged
 from tests.api.test_journey_over_http import enrolment_body
 
@@ -51,7 +55,11 @@ async def test_a_position_past_the_largest_stored_is_refused_not_a_server_error(
 
 
 async def test_a_method_the_resource_does_not_allow_is_refused_with_the_methods_it_does(api: Api) -> None:
-    for method, url, allowed in [("TRACE", "/health", "GET"), ("DELETE", "/trainees", "POST")]:
+    for method, url, allowed in [
+        ("TRACE", "/health", "GET"),
+        ("DELETE", "/trainees", "POST"),
+        ("PUT", "/trainees/t-1/status", "GET"),
+    ]:
         r = await api.http.request(method, url, headers=pm(api))
         assert_problem(r, 405, "method_not_allowed")
         assert r.headers["allow"] == allowed
@@ -109,3 +117,16 @@ async def test_a_json_body_that_is_not_utf8_is_invalid_like_any_malformed_body(a
             headers={**pm(api), "Content-Type": "application/json"},
         )
     assert_problem(r, 422, "invalid_request", "cannot be read", "utf-8", "0xeb")
+
+
+@pytest.fixture(scope="module")
+def live(postgres: tuple[str, str], dev_server: WorkflowEnvironment) -> Iterator[LiveApi]:
+    """The app as `gmts start` serves it, with the stand-in HR inbox."""
+    with live_api(postgres, dev_server.client.service_client.config.target_host) as api:
+        yield api
+
+
+def test_a_405_names_every_method_of_a_resource_served_by_two_routes(live: LiveApi) -> None:
+    r = httpx.request("OPTIONS", f"{live.base_url}/hr-inbox", headers=live.token("aud-1", Role.AUDITOR))
+    assert r.status_code == 405, r.text
+    assert r.headers["allow"] == "GET, POST"
