@@ -8,16 +8,27 @@ are optional: left out, they are derived from the Idempotency-Key (or made up wh
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model, model_validator
 
 from api.examples import EXAMPLES
 from domain.commands import Command
 
 CLIENT_CHOSEN_IDS = ("evidence_id", "request_id", "piece_id", "review_id")
 _NAMES = UUID("a3c8e3c9-7f6e-4d8f-9a7c-5b1e2f0d4c11")
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one kind of number: 2040.0 is the integer 2040, as JSON Schema's `integer` says. A fraction, a
+    string or a boolean is still refused by the command's strict integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 
 def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> type[BaseModel]:
@@ -27,6 +38,8 @@ def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> ty
             continue
         if name in CLIENT_CHOSEN_IDS:
             fields[name] = (UUID | None, None)
+        elif info.annotation is int:
+            fields[name] = (WholeNumber, info)
         else:
             fields[name] = (info.annotation, info)
     example = {k: v for k, v in EXAMPLES.get(command.__name__, {}).items() if k not in from_path}

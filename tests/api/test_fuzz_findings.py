@@ -11,10 +11,17 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.actors import Role
-from domain.events import stream_id_for
+from domain.events import ReflectivePieceSubmitted, stream_id_for
 from tests.api.conftest import Api
 from tests.api.live import LiveApi, live_api
-from tests.api.test_bad_input import assert_problem, enrolled, new_id, pm, store_unchanged
+from tests.api.test_bad_input import (
+    assert_problem,
+    enrolled,
+    new_id,
+    pm,
+    store_unchanged,
+    until_quiet,
+)
 from tests.api.test_journey_over_http import enrolment_body
 
 
@@ -130,3 +137,29 @@ def test_a_405_names_every_method_of_a_resource_served_by_two_routes(live: LiveA
     r = httpx.request("OPTIONS", f"{live.base_url}/hr-inbox", headers=live.token("aud-1", Role.AUDITOR))
     assert r.status_code == 405, r.text
     assert r.headers["allow"] == "GET, POST"
+
+
+async def test_a_whole_number_written_with_a_fraction_point_is_an_integer(api: Api) -> None:
+    """JSON Schema's `integer` (the document's word_count and level) admits 2040.0; a fraction stays refused."""
+    tid = new_id()
+    await enrolled(api, tid, scheme_end=str(datetime.now(UTC).date() + timedelta(days=300)))
+    await until_quiet(api, tid, "ReminderSent")  # the reflective window is open: its reminder fires at once
+    document = {"sha256": "ab" * 32, "filename": "reflection.pdf"}
+    headers = api.token(tid, Role.TRAINEE, trainee_id=tid)
+    async with store_unchanged(api):
+        for word_count in (2040.5, "2040", True):
+            r = await api.http.post(
+                f"/trainees/{tid}/reflective-piece",
+                json={"word_count": word_count, "document": document},
+                headers=headers,
+            )
+            assert_problem(r, 422, "invalid_request", "body.word_count")
+    r = await api.http.post(
+        f"/trainees/{tid}/reflective-piece",
+        json={"word_count": 2040.0, "document": document},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    events = await api.store.read_stream(stream_id_for(tid))
+    (piece,) = [e.data for e in events if isinstance(e.data, ReflectivePieceSubmitted)]
+    assert piece.word_count == 2040
