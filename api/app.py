@@ -8,7 +8,7 @@ import csv
 import inspect
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,7 +23,7 @@ from api.auth import Principal, Unauthenticated, verify_token
 from api.gateway import JourneyGateway
 from api.problems import Refused
 from api.record_reads import RecordRead, note_read, reads
-from api.requests import body_model, fill_ids
+from api.requests import Day, Instant, body_model, fill_ids
 from config.settings import Settings
 from domain.actors import Role
 from domain.commands import (
@@ -432,11 +432,9 @@ def build_router() -> APIRouter:
         responses=RECORD_REFUSALS,
     )
     async def trainee_status(
-        request: Request, trainee_id: str, principal: Caller, as_of: datetime | None = None
+        request: Request, trainee_id: str, principal: Caller, as_of: Instant | None = None
     ) -> TraineeStatus:
         """The status replayed from the record; with `as_of`, what the record said at that instant."""
-        if as_of is not None and as_of.tzinfo is None:
-            raise Refused("invalid_request", "as_of needs a time zone, e.g. 2025-06-01T12:00:00Z", 422)
         events, now = await load_record(
             services(request),
             principal,
@@ -519,7 +517,7 @@ def build_router() -> APIRouter:
         "/graduations", response_model=list[GraduationRecord], tags=["cohorts"], responses=READ_REFUSALS
     )
     async def graduates(
-        request: Request, principal: Caller, since: date | None = None
+        request: Request, principal: Caller, since: Day | None = None
     ) -> list[GraduationRecord]:
         """Graduations (what HR may read), optionally since a date."""
         require(
@@ -543,8 +541,8 @@ def build_router() -> APIRouter:
         type: str | None = None,
         competency: str | None = None,
         trainee: str | None = None,
-        recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None,
+        recorded_from: Instant | None = None,
+        recorded_to: Instant | None = None,
         after: Position = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:

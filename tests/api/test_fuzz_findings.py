@@ -163,3 +163,36 @@ async def test_a_whole_number_written_with_a_fraction_point_is_an_integer(api: A
     events = await api.store.read_stream(stream_id_for(tid))
     (piece,) = [e.data for e in events if isinstance(e.data, ReflectivePieceSubmitted)]
     assert piece.word_count == 2040
+
+
+@pytest.mark.parametrize("day", [0, "0", 86400, "2025-09-01T00:00:00", "20250901"])
+async def test_a_date_is_only_what_the_document_writes_as_a_date(api: Api, day: object) -> None:
+    """Not seconds since 1970 (pydantic's lax reading made 0 a placement ending on 1 January 1970)."""
+    tid = new_id()
+    await enrolled(api, tid)
+    placement = {
+        "placement_id": "operational",
+        "organisation": "Leeds Teaching Hospitals NHS Trust",
+        "placement_kind": "operational",
+        "placement_manager_id": "plm-leeds",
+        "starts_on": str(datetime.now(UTC).date()),
+        "planned_end": day,
+    }
+    async with store_unchanged(api):
+        r = await api.http.post(f"/trainees/{tid}/placements", json=placement, headers=pm(api))
+        assert_problem(r, 422, "invalid_request", "body.planned_end", "YYYY-MM-DD")
+        r = await api.http.get("/graduations", params={"since": str(day)}, headers=pm(api))
+        assert_problem(r, 422, "invalid_request", "query.since", "YYYY-MM-DD")
+
+
+@pytest.mark.parametrize("instant", ["0.5", "1700000000", "2025-06-01", "2025-06-01T12:00:00"])
+async def test_a_time_is_only_an_rfc3339_time_with_its_offset(api: Api, instant: str) -> None:
+    tid = new_id()
+    await enrolled(api, tid)
+    for url, name in [("/audit/events", "recorded_to"), (f"/trainees/{tid}/status", "as_of")]:
+        r = await api.http.get(url, params={name: instant}, headers=pm(api))
+        assert_problem(r, 422, "invalid_request", f"query.{name}", "RFC 3339 time with its offset")
+    for written in ("2099-06-01T12:00:00Z", "2099-06-01T13:00:00.5+01:00", "2099-06-01 12:00:00z"):
+        r = await api.http.get(f"/trainees/{tid}/status", params={"as_of": written}, headers=pm(api))
+        assert r.status_code == 200, r.text
+        assert r.json()["trainee_id"] == tid
