@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import document, problems
 from api.auth import Principal, Unauthenticated, verify_token
 from api.gateway import JourneyGateway
 from api.problems import Refused
@@ -623,6 +623,7 @@ def create_app(s: Services, *, hr_inbox: bool = False) -> FastAPI:
     )
     app.state.services = s
     problems.install(app)
+    document.complete(app)
     app.include_router(build_router())
     if hr_inbox:
         from api.hr_inbox import build_inbox

@@ -196,3 +196,18 @@ async def test_a_time_is_only_an_rfc3339_time_with_its_offset(api: Api, instant:
         r = await api.http.get(f"/trainees/{tid}/status", params={"as_of": written}, headers=pm(api))
         assert r.status_code == 200, r.text
         assert r.json()["trainee_id"] == tid
+
+
+async def test_the_document_says_text_cannot_hold_nul_where_the_api_refuses_it(api: Api) -> None:
+    """test_bad_input.py shows NUL refused in bodies and URLs; the document now says so, so a client knows."""
+    document = (await api.http.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    no_nul = "^[^\\u0000]*$"
+    assert schemas["SubmitEvidenceBody"]["properties"]["narrative"]["pattern"] == no_nul
+    assert schemas["EnrolTraineeBody"]["properties"]["name"]["pattern"] == no_nul
+    assert schemas["DocumentRef"]["properties"]["filename"]["pattern"] == no_nul
+    assert schemas["DocumentRef"]["properties"]["sha256"]["pattern"] == "^[0-9a-f]{64}$"  # its own, kept
+    (actor,) = [p for p in document["paths"]["/audit/events"]["get"]["parameters"] if p["name"] == "actor"]
+    assert actor["schema"]["anyOf"][0]["pattern"] == no_nul
+    (trainee_id,) = document["paths"]["/trainees/{trainee_id}/status"]["get"]["parameters"][:1]
+    assert trainee_id["schema"]["pattern"] == no_nul
