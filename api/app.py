@@ -383,7 +383,14 @@ def build_router() -> APIRouter:
                 "invalid_csv",
                 f"nothing was enrolled: the file is not UTF-8 text (byte {exc.start}: {exc.reason})",
             ) from None
-        rows = list(csv.DictReader(io.StringIO(text)))
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # a lone \r ends a line, as csv expects
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # e.g. a field past csv's size limit: the file itself is unreadable
+            raise Refused(
+                "invalid_csv",
+                f"nothing was enrolled: line {reader.line_num} is not CSV the import reads: {exc}",
+            ) from None
         commands, errors = [], []
         for n, row in enumerate(rows, start=2):  # line 1 is the header
             if None in row:  # DictReader keeps a row's surplus fields under the key None

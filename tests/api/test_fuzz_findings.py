@@ -15,8 +15,11 @@ from domain.events import ReflectivePieceSubmitted, stream_id_for
 from tests.api.conftest import Api
 from tests.api.live import LiveApi, live_api
 from tests.api.test_bad_input import (
+    CSV_HEADER,
     assert_problem,
+    csv_row,
     enrolled,
+    import_csv,
     new_id,
     pm,
     store_unchanged,
@@ -211,3 +214,11 @@ async def test_the_document_says_text_cannot_hold_nul_where_the_api_refuses_it(a
     assert actor["schema"]["anyOf"][0]["pattern"] == no_nul
     (trainee_id,) = document["paths"]["/trainees/{trainee_id}/status"]["get"]["parameters"][:1]
     assert trainee_id["schema"]["pattern"] == no_nul
+
+
+async def test_a_csv_with_a_lone_carriage_return_is_refused_not_a_server_error(api: Api) -> None:
+    """csv reads a lone \r as the end of a line (as for files opened with newline=""): the row is cut short."""
+    a, b = new_id(), new_id()
+    async with store_unchanged(api, a, b):
+        r = await import_csv(api, (CSV_HEADER + csv_row(a) + csv_row(b, name="Sam\rImport")).encode())
+    assert_problem(r, 422, "invalid_csv", "nothing was enrolled", "line 3: specialism")
