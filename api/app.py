@@ -345,8 +345,35 @@ def no_nul_in_url(request: Request) -> None:
         )
 
 
+def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take, or one given twice: a misspelt filter (?actr=) would
+    otherwise be ignored and answer with everything, and a repeated one (?cohort=a&cohort=b) silently keeps
+    the last. The route's parameters are those its document lists (its path is the document's template)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    operation = request.app.openapi()["paths"].get(template, {}).get(request.method.lower(), {})
+    taken = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted(set(names) - taken)
+    if unknown:
+        takes = ", ".join(sorted(taken)) or "no query parameters"
+        raise Refused(
+            "invalid_request",
+            f"unknown query parameter {', '.join(map(repr, unknown))}: {request.url.path} takes {takes}",
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise Refused(
+            "invalid_request",
+            f"the query parameter {', '.join(map(repr, repeated))} is given more than once; give one value",
+        )
+
+
+PLAIN_URL = [Depends(no_nul_in_url), Depends(known_query)]
+
+
 def build_router() -> APIRouter:
-    router = APIRouter(dependencies=[Depends(no_nul_in_url)])
+    router = APIRouter(dependencies=PLAIN_URL)
 
     @router.post(
         "/trainees",
@@ -635,7 +662,7 @@ def create_app(s: Services, *, hr_inbox: bool = False) -> FastAPI:
     if hr_inbox:
         from api.hr_inbox import build_inbox
 
-        app.include_router(build_inbox(s.settings.hr_webhook_secret, authenticated))
+        app.include_router(build_inbox(s.settings.hr_webhook_secret, authenticated), dependencies=PLAIN_URL)
     app.add_middleware(BodyTooLarge, limit=s.settings.max_body_bytes)
     return app
 

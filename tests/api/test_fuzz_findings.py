@@ -222,3 +222,21 @@ async def test_a_csv_with_a_lone_carriage_return_is_refused_not_a_server_error(a
     async with store_unchanged(api, a, b):
         r = await import_csv(api, (CSV_HEADER + csv_row(a) + csv_row(b, name="Sam\rImport")).encode())
     assert_problem(r, 422, "invalid_csv", "nothing was enrolled", "line 3: specialism")
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("actr=plm-leeds", "unknown query parameter 'actr': /audit/events takes actor, after, competency"),
+        ("actor=plm-leeds&actor=plm-york", "'actor' is given more than once"),
+    ],
+    ids=["misspelt", "repeated"],
+)
+async def test_a_query_parameter_the_route_does_not_take_or_given_twice_is_refused(
+    api: Api, query: str, named: str
+) -> None:
+    """A misspelt filter would otherwise be ignored: the auditor would get every event, not plm-leeds's."""
+    r = await api.http.get(f"/audit/events?{query}", headers=api.token("aud-1", Role.AUDITOR))
+    assert_problem(r, 422, "invalid_request", named)
+    r = await api.http.get("/health", params={"verbose": "1"})
+    assert_problem(r, 422, "invalid_request", "'verbose'", "takes no query parameters")
