@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import document, problems
 from api.auth import Principal, Unauthenticated, verify_token
+from api.examples import PATH_EXAMPLES
 from api.gateway import JourneyGateway
 from api.problems import Refused
 from api.record_reads import RecordRead, note_read, reads
@@ -107,6 +108,7 @@ IdempotencyKey = Annotated[
 ]
 
 
+TraineeId = Annotated[str, Path(max_length=200, examples=PATH_EXAMPLES["trainee_id"])]
 # Positions and versions are PostgreSQL bigints: a larger number can match nothing, and asyncpg cannot send it.
 Position = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
@@ -287,7 +289,7 @@ def path_parameter(command: type[Command], name: str) -> Any:
     like a body field, so an id the command cannot hold is refused as such (422), not found out when the
     command is built (a 500)."""
     field = command.model_fields[name]
-    return Annotated[(field.annotation, *field.metadata, Path())]
+    return Annotated[(field.annotation, *field.metadata, Path(examples=PATH_EXAMPLES.get(name)))]
 
 
 def command_route(
@@ -307,7 +309,7 @@ def command_route(
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-        inspect.Parameter("trainee_id", keyword, annotation=Annotated[str, Path(max_length=200)]),
+        inspect.Parameter("trainee_id", keyword, annotation=TraineeId),
         *(inspect.Parameter(p, keyword, annotation=path_parameter(command, p)) for p in from_path),
         inspect.Parameter("body", keyword, annotation=body_type),
         inspect.Parameter("principal", keyword, annotation=Caller),
@@ -466,7 +468,7 @@ def build_router() -> APIRouter:
         responses=RECORD_REFUSALS,
     )
     async def trainee_status(
-        request: Request, trainee_id: str, principal: Caller, as_of: Instant | None = None
+        request: Request, trainee_id: TraineeId, principal: Caller, as_of: Instant | None = None
     ) -> TraineeStatus:
         """The status replayed from the record; with `as_of`, what the record said at that instant."""
         events, now = await load_record(
@@ -492,7 +494,7 @@ def build_router() -> APIRouter:
     )
     async def trainee_events(
         request: Request,
-        trainee_id: str,
+        trainee_id: TraineeId,
         principal: Caller,
         after_version: Position = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
@@ -506,7 +508,9 @@ def build_router() -> APIRouter:
     @router.get(
         "/trainees/{trainee_id}/live", tags=["reads"], responses=problems.responses(401, 403, 404, 422, 503)
     )
-    async def trainee_live(request: Request, trainee_id: str, principal: Caller) -> dict[str, Any] | None:
+    async def trainee_live(
+        request: Request, trainee_id: TraineeId, principal: Caller
+    ) -> dict[str, Any] | None:
         """The live status held by the trainee's workflow (equal to the replayed status once commands settle)."""
         s = services(request)
         await load_record(s, principal, trainee_id, "live status")
