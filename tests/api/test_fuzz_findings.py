@@ -3,8 +3,10 @@ each stays fixed whatever the fuzzers happen to generate, and the bad input test
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ from tests.api.test_bad_input import (
     import_csv,
     new_id,
     pm,
+    raw_token,
     store_unchanged,
     until_quiet,
 )
@@ -240,3 +243,59 @@ async def test_a_query_parameter_the_route_does_not_take_or_given_twice_is_refus
     assert_problem(r, 422, "invalid_request", named)
     r = await api.http.get("/health", params={"verbose": "1"})
     assert_problem(r, 422, "invalid_request", "'verbose'", "takes no query parameters")
+
+
+def every_operation(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(method, url, request keyword arguments) of every operation behind a token, with the document's
+    examples for its path and body, so that only the token can be wrong."""
+    schemas = document["components"]["schemas"]
+    operations = []
+    for template, by_method in document["paths"].items():
+        for method, operation in by_method.items():
+            if not operation.get("security"):
+                continue
+            url = template
+            for p in operation.get("parameters", []):
+                if p["in"] == "path":
+                    example = p["schema"].get("examples", [str(uuid.uuid4())])[0]
+                    url = url.replace("{" + p["name"] + "}", example)
+            kwargs: dict[str, Any] = {}
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                name = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+                kwargs["json"] = schemas[name]["examples"][0]
+            elif "multipart/form-data" in content:
+                kwargs["files"] = {
+                    "file": ("cohort.csv", (CSV_HEADER + csv_row(new_id())).encode(), "text/csv")
+                }
+            operations.append((method.upper(), url, kwargs))
+    return operations
+
+
+async def test_every_operation_refuses_a_forged_or_expired_token_and_read_only_roles_every_write(
+    api: Api,
+) -> None:
+    """test_bad_input.py tries each bad token on one write and one read; test_role_matrix.py each role on four
+    writes. Here every operation of the document: 401 for a forged or expired token, 403 for an auditor or HR
+    on every write, and nothing written."""
+    document = (await api.http.get("/openapi.json")).json()
+    operations = every_operation(document)
+    assert len(operations) == 28, [(m, u) for m, u, _ in operations]
+    assert api.settings.jwt_secret
+    forged = raw_token("not-" + api.settings.jwt_secret, sub="pm-north", role="programme_manager")
+    expired = raw_token(
+        api.settings.jwt_secret,
+        sub="pm-north",
+        role="programme_manager",
+        exp=datetime.now(UTC) - timedelta(seconds=1),
+    )
+    async with store_unchanged(api):
+        for method, url, kwargs in operations:
+            for headers, named in ((forged, "Signature verification failed"), (expired, "expired")):
+                r = await api.http.request(method, url, headers=headers, **kwargs)
+                assert_problem(r, 401, "unauthenticated", named)
+                assert r.headers["www-authenticate"].startswith("Bearer"), (method, url)
+            if method == "POST":
+                for subject, role in (("aud-1", Role.AUDITOR), ("hr-1", Role.HR)):
+                    r = await api.http.request(method, url, headers=api.token(subject, role), **kwargs)
+                    assert_problem(r, 403, "not_allowed", role.value)
