@@ -8,7 +8,7 @@ import csv
 import inspect
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -18,12 +18,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import document, problems
 from api.auth import Principal, Unauthenticated, verify_token
+from api.examples import PATH_EXAMPLES
 from api.gateway import JourneyGateway
 from api.problems import Refused
 from api.record_reads import RecordRead, note_read, reads
-from api.requests import body_model, fill_ids
+from api.requests import Day, Instant, body_model, fill_ids
 from config.settings import Settings
 from domain.actors import Role
 from domain.commands import (
@@ -47,6 +48,7 @@ from domain.commands import (
 from domain.events import RecordedEvent, RecordedEventDocument, stream_id_for
 from domain.evolve import fold, fold_as_of
 from domain.framework import framework_for_specialism
+from domain.framework.catalogue import UnknownFramework
 from domain.state import TraineeState
 from domain.status import StatusSummary, TraineeStatus, status_of
 from eventstore.audit import AuditQuery, audit
@@ -104,6 +106,19 @@ IdempotencyKey = Annotated[
         description="Repeat a request with the same key to get the first result; nothing is written twice.",
     ),
 ]
+
+
+TraineeId = Annotated[str, Path(max_length=200, examples=PATH_EXAMPLES["trainee_id"])]
+# Positions and versions are PostgreSQL bigints: a larger number can match nothing, and asyncpg cannot send it.
+Position = Annotated[int, Query(ge=0, le=2**63 - 1)]
+
+
+# The refusals each kind of route can answer (documented in the OpenAPI document as problem+json).
+COMMAND_REFUSALS = problems.responses(401, 403, 404, 409, 413, 422, 503)
+ENROL_REFUSALS = problems.responses(401, 403, 409, 413, 422, 503)
+IMPORT_REFUSALS = problems.responses(401, 403, 413, 422, 503)
+RECORD_REFUSALS = problems.responses(401, 403, 404, 422)
+READ_REFUSALS = problems.responses(401, 403, 422)
 
 
 def require(principal: Principal, roles: frozenset[Role], doing: str) -> None:
@@ -269,6 +284,14 @@ COMMAND_ROUTES: list[tuple[str, type[Command], tuple[str, ...], str]] = [
 ]
 
 
+def path_parameter(command: type[Command], name: str) -> Any:
+    """The command's field as a path parameter, with its constraints (pattern, length): checked and documented
+    like a body field, so an id the command cannot hold is refused as such (422), not found out when the
+    command is built (a 500)."""
+    field = command.model_fields[name]
+    return Annotated[(field.annotation, *field.metadata, Path(examples=PATH_EXAMPLES.get(name)))]
+
+
 def command_route(
     router: APIRouter, path: str, command: type[Command], from_path: tuple[str, ...], summary: str
 ) -> None:
@@ -286,11 +309,8 @@ def command_route(
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-        inspect.Parameter("trainee_id", keyword, annotation=Annotated[str, Path(max_length=200)]),
-        *(
-            inspect.Parameter(p, keyword, annotation=Annotated[command.model_fields[p].annotation, Path()])
-            for p in from_path
-        ),
+        inspect.Parameter("trainee_id", keyword, annotation=TraineeId),
+        *(inspect.Parameter(p, keyword, annotation=path_parameter(command, p)) for p in from_path),
         inspect.Parameter("body", keyword, annotation=body_type),
         inspect.Parameter("principal", keyword, annotation=Caller),
         inspect.Parameter("idempotency_key", keyword, annotation=IdempotencyKey, default=None),
@@ -298,7 +318,13 @@ def command_route(
     endpoint.__signature__ = inspect.Signature(params, return_annotation=StatusSummary)  # type: ignore[attr-defined]
     endpoint.__name__ = command.__name__
     router.add_api_route(
-        path, endpoint, methods=["POST"], summary=summary, response_model=StatusSummary, tags=["commands"]
+        path,
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        response_model=StatusSummary,
+        tags=["commands"],
+        responses=COMMAND_REFUSALS,
     )
 
 
@@ -321,8 +347,35 @@ def no_nul_in_url(request: Request) -> None:
         )
 
 
+def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take, or one given twice: a misspelt filter (?actr=) would
+    otherwise be ignored and answer with everything, and a repeated one (?cohort=a&cohort=b) silently keeps
+    the last. The route's parameters are those its document lists (its path is the document's template)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    operation = request.app.openapi()["paths"].get(template, {}).get(request.method.lower(), {})
+    taken = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    names = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted(set(names) - taken)
+    if unknown:
+        takes = ", ".join(sorted(taken)) or "no query parameters"
+        raise Refused(
+            "invalid_request",
+            f"unknown query parameter {', '.join(map(repr, unknown))}: {request.url.path} takes {takes}",
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise Refused(
+            "invalid_request",
+            f"the query parameter {', '.join(map(repr, repeated))} is given more than once; give one value",
+        )
+
+
+PLAIN_URL = [Depends(no_nul_in_url), Depends(known_query)]
+
+
 def build_router() -> APIRouter:
-    router = APIRouter(dependencies=[Depends(no_nul_in_url)])
+    router = APIRouter(dependencies=PLAIN_URL)
 
     @router.post(
         "/trainees",
@@ -330,6 +383,7 @@ def build_router() -> APIRouter:
         response_model=StatusSummary,
         tags=["commands"],
         summary="Enrol a trainee",
+        responses=ENROL_REFUSALS,
     )
     async def enrol(
         request: Request, body: EnrolBody, principal: Caller, idempotency_key: IdempotencyKey = None
@@ -343,6 +397,7 @@ def build_router() -> APIRouter:
         response_model=list[ImportedRow],
         tags=["commands"],
         summary="Enrol a cohort from CSV",
+        responses=IMPORT_REFUSALS,
     )
     async def import_cohort(
         request: Request, principal: Caller, file: Annotated[UploadFile, File()]
@@ -357,7 +412,14 @@ def build_router() -> APIRouter:
                 "invalid_csv",
                 f"nothing was enrolled: the file is not UTF-8 text (byte {exc.start}: {exc.reason})",
             ) from None
-        rows = list(csv.DictReader(io.StringIO(text)))
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # a lone \r ends a line, as csv expects
+        try:
+            rows = list(reader)
+        except csv.Error as exc:  # e.g. a field past csv's size limit: the file itself is unreadable
+            raise Refused(
+                "invalid_csv",
+                f"nothing was enrolled: line {reader.line_num} is not CSV the import reads: {exc}",
+            ) from None
         commands, errors = [], []
         for n, row in enumerate(rows, start=2):  # line 1 is the header
             if None in row:  # DictReader keeps a row's surplus fields under the key None
@@ -399,13 +461,16 @@ def build_router() -> APIRouter:
 
     # --- one trainee's record: replayed, role-checked, and the read recorded --------------------------
 
-    @router.get("/trainees/{trainee_id}/status", response_model=TraineeStatus, tags=["reads"])
+    @router.get(
+        "/trainees/{trainee_id}/status",
+        response_model=TraineeStatus,
+        tags=["reads"],
+        responses=RECORD_REFUSALS,
+    )
     async def trainee_status(
-        request: Request, trainee_id: str, principal: Caller, as_of: datetime | None = None
+        request: Request, trainee_id: TraineeId, principal: Caller, as_of: Instant | None = None
     ) -> TraineeStatus:
         """The status replayed from the record; with `as_of`, what the record said at that instant."""
-        if as_of is not None and as_of.tzinfo is None:
-            raise Refused("invalid_request", "as_of needs a time zone, e.g. 2025-06-01T12:00:00Z", 422)
         events, now = await load_record(
             services(request),
             principal,
@@ -421,12 +486,17 @@ def build_router() -> APIRouter:
             return status_of(state)
         return status_of(now)
 
-    @router.get("/trainees/{trainee_id}/events", response_model=list[RecordedEventDocument], tags=["reads"])
+    @router.get(
+        "/trainees/{trainee_id}/events",
+        response_model=list[RecordedEventDocument],
+        tags=["reads"],
+        responses=RECORD_REFUSALS,
+    )
     async def trainee_events(
         request: Request,
-        trainee_id: str,
+        trainee_id: TraineeId,
         principal: Caller,
-        after_version: Annotated[int, Query(ge=0)] = 0,
+        after_version: Position = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[RecordedEventDocument]:
         """The trainee's audit trail: every event, who, when, on what, why (correlation / causation)."""
@@ -435,8 +505,12 @@ def build_router() -> APIRouter:
         )
         return [RecordedEventDocument.of(e) for e in events if e.version > after_version][:limit]
 
-    @router.get("/trainees/{trainee_id}/live", tags=["reads"])
-    async def trainee_live(request: Request, trainee_id: str, principal: Caller) -> dict[str, Any] | None:
+    @router.get(
+        "/trainees/{trainee_id}/live", tags=["reads"], responses=problems.responses(401, 403, 404, 422, 503)
+    )
+    async def trainee_live(
+        request: Request, trainee_id: TraineeId, principal: Caller
+    ) -> dict[str, Any] | None:
         """The live status held by the trainee's workflow (equal to the replayed status once commands settle)."""
         s = services(request)
         await load_record(s, principal, trainee_id, "live status")
@@ -444,13 +518,18 @@ def build_router() -> APIRouter:
 
     # --- across trainees -------------------------------------------------------------------------------
 
-    @router.get("/cohorts/{cohort}/progress", response_model=list[TraineeProgress], tags=["cohorts"])
+    @router.get(
+        "/cohorts/{cohort}/progress",
+        response_model=list[TraineeProgress],
+        tags=["cohorts"],
+        responses=READ_REFUSALS,
+    )
     async def cohort(request: Request, cohort: str, principal: Caller) -> list[TraineeProgress]:
         """Progress of every trainee in a cohort (read model; see /projections/freshness for its lag)."""
         require(principal, SEE_EVERYTHING, "reading a cohort's progress")
         return await cohort_progress(services(request).pool, cohort)
 
-    @router.get("/at-risk", response_model=list[TraineeProgress], tags=["cohorts"])
+    @router.get("/at-risk", response_model=list[TraineeProgress], tags=["cohorts"], responses=READ_REFUSALS)
     async def at_risk_list(
         request: Request, principal: Caller, cohort: str | None = None
     ) -> list[TraineeProgress]:
@@ -458,7 +537,9 @@ def build_router() -> APIRouter:
         require(principal, SEE_EVERYTHING, "reading the at-risk list")
         return await at_risk(services(request).pool, cohort)
 
-    @router.get("/sign-offs/pending", response_model=list[PendingSignOff], tags=["cohorts"])
+    @router.get(
+        "/sign-offs/pending", response_model=list[PendingSignOff], tags=["cohorts"], responses=READ_REFUSALS
+    )
     async def pending(
         request: Request, principal: Caller, assignee: str | None = None
     ) -> list[PendingSignOff]:
@@ -470,9 +551,11 @@ def build_router() -> APIRouter:
             raise Refused("not_allowed", f"the {principal.role.value} role has no sign-off queue")
         return await pending_sign_offs(services(request).pool, who)
 
-    @router.get("/graduations", response_model=list[GraduationRecord], tags=["cohorts"])
+    @router.get(
+        "/graduations", response_model=list[GraduationRecord], tags=["cohorts"], responses=READ_REFUSALS
+    )
     async def graduates(
-        request: Request, principal: Caller, since: date | None = None
+        request: Request, principal: Caller, since: Day | None = None
     ) -> list[GraduationRecord]:
         """Graduations (what HR may read), optionally since a date."""
         require(
@@ -482,13 +565,13 @@ def build_router() -> APIRouter:
         )
         return await graduations(services(request).pool, since)
 
-    @router.get("/projections/freshness", response_model=Freshness, tags=["cohorts"])
+    @router.get("/projections/freshness", response_model=Freshness, tags=["cohorts"], responses=READ_REFUSALS)
     async def projection_freshness(request: Request, principal: Caller) -> Freshness:
         """How far the read models are behind the event log."""
         require(principal, SEE_EVERYTHING, "reading projection freshness")
         return await freshness(services(request).pool)
 
-    @router.get("/audit/events", tags=["audit"])
+    @router.get("/audit/events", tags=["audit"], responses=READ_REFUSALS)
     async def audit_events(
         request: Request,
         principal: Caller,
@@ -496,9 +579,9 @@ def build_router() -> APIRouter:
         type: str | None = None,
         competency: str | None = None,
         trainee: str | None = None,
-        recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        recorded_from: Instant | None = None,
+        recorded_to: Instant | None = None,
+        after: Position = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:
         """Events across trainees by actor, type, competency, trainee and time; page with `after`."""
@@ -524,13 +607,13 @@ def build_router() -> APIRouter:
             "next_after": page.next_after,
         }
 
-    @router.get("/audit/reads", response_model=list[RecordRead], tags=["audit"])
+    @router.get("/audit/reads", response_model=list[RecordRead], tags=["audit"], responses=READ_REFUSALS)
     async def audit_reads(
         request: Request,
         principal: Caller,
         trainee: str | None = None,
         reader: str | None = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Position = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[RecordRead]:
         """Who read which trainee's record, and when."""
@@ -539,7 +622,7 @@ def build_router() -> APIRouter:
             services(request).pool, trainee_id=trainee, reader_id=reader, after=after, limit=limit
         )
 
-    @router.get("/verify", tags=["audit"])
+    @router.get("/verify", tags=["audit"], responses=READ_REFUSALS)
     async def verify_chains(
         request: Request, principal: Caller, trainee: str | None = None
     ) -> dict[str, Any]:
@@ -553,14 +636,17 @@ def build_router() -> APIRouter:
             "problems": report.problems,
         }
 
-    @router.get("/framework", tags=["reads"])
+    @router.get("/framework", tags=["reads"], responses=problems.responses(401, 404, 422))
     async def framework(principal: Caller, specialism: str = "general-management") -> list[dict[str, Any]]:
         """The competency framework (any signed-in user)."""
         from cli.main import framework_as_json
 
-        return framework_as_json(framework_for_specialism(specialism))
+        try:
+            return framework_as_json(framework_for_specialism(specialism))
+        except UnknownFramework as exc:
+            raise Refused("unknown_framework", str(exc), 404) from None
 
-    @router.get("/health", tags=["service"])
+    @router.get("/health", tags=["service"], responses=problems.responses(422))
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -575,11 +661,12 @@ def create_app(s: Services, *, hr_inbox: bool = False) -> FastAPI:
     )
     app.state.services = s
     problems.install(app)
+    document.complete(app)
     app.include_router(build_router())
     if hr_inbox:
         from api.hr_inbox import build_inbox
 
-        app.include_router(build_inbox(s.settings.hr_webhook_secret, authenticated))
+        app.include_router(build_inbox(s.settings.hr_webhook_secret, authenticated), dependencies=PLAIN_URL)
     app.add_middleware(BodyTooLarge, limit=s.settings.max_body_bytes)
     return app
 

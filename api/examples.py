@@ -53,3 +53,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "WithdrawTrainee": {"reason": "Took a role outside the NHS."},
     "AssessGraduation": {},
 }
+
+# The same record's ids where a URL names them, so the document's examples walk one trainee's journey.
+PATH_EXAMPLES: dict[str, list[str]] = {
+    "trainee_id": ["t-0001"],
+    "placement_id": ["operational"],
+    "competency_id": ["4.1.3"],
+}

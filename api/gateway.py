@@ -1,7 +1,8 @@
-"""From HTTP to a trainee's workflow: commands as updates (the Idempotency-Key is the update id), live queries."""
+"""From HTTP to a trainee's workflow: commands as updates (the Idempotency-Key names the update), live queries."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -22,6 +23,18 @@ from domain.status import StatusSummary
 from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
 
 COMMAND: Any = TraineeJourneyWorkflow.command  # takes the AnyCommand union; every Command subclass is in it
+
+
+def update_id(command: Command, idempotency_key: str | None) -> str:
+    """The Temporal update id of a command: its Idempotency-Key and a digest of what it asks (all but the time).
+
+    Temporal answers a repeated update id with the first update's result. A retry (same key, same request) so
+    gets the first result and writes nothing; the same key on a different request (another command, body or
+    caller) is a different update, not answered with the first request's result while writing nothing."""
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    asked = command.model_dump_json(exclude={"at"}).encode()
+    return f"{idempotency_key}:{hashlib.sha256(asked).hexdigest()[:32]}"
 
 
 class JourneyGateway:
@@ -47,7 +60,7 @@ class JourneyGateway:
             return await self._call(
                 command.trainee_id,
                 self.client.execute_update_with_start_workflow(
-                    COMMAND, command, start_workflow_operation=start, id=idempotency_key or str(uuid.uuid4())
+                    COMMAND, command, start_workflow_operation=start, id=update_id(command, idempotency_key)
                 ),
             )
         except WorkflowAlreadyStartedError:
@@ -59,7 +72,7 @@ class JourneyGateway:
     async def send(self, trainee_id: str, command: Command, idempotency_key: str | None) -> StatusSummary:
         handle = self.client.get_workflow_handle(workflow_id_for(trainee_id))
         return await self._call(
-            trainee_id, handle.execute_update(COMMAND, command, id=idempotency_key or str(uuid.uuid4()))
+            trainee_id, handle.execute_update(COMMAND, command, id=update_id(command, idempotency_key))
         )
 
     async def live_status(self, trainee_id: str) -> dict[str, Any] | None:

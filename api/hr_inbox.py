@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 
 from activities.hr import SIGNATURE_HEADER, signature
+from api import problems
 from api.problems import Refused
 
 
@@ -15,7 +16,11 @@ def build_inbox(secret: str, caller: Any) -> APIRouter:
     router = APIRouter(tags=["demo HR inbox"])
     received: dict[str, dict[str, Any]] = {}
 
-    @router.post("/hr-inbox", summary="Receive a graduation record (as an HR system would)")
+    @router.post(
+        "/hr-inbox",
+        summary="Receive a graduation record (as an HR system would)",
+        responses=problems.responses(401, 413, 422),
+    )
     async def receive(
         request: Request,
         idempotency_key: Annotated[str, Header(alias="Idempotency-Key", max_length=200)],
@@ -31,7 +36,11 @@ def build_inbox(secret: str, caller: Any) -> APIRouter:
             received[idempotency_key] = json.loads(body)
         return {"received": True, "first_time": first}
 
-    @router.get("/hr-inbox", summary="What the stand-in HR system has received")
+    @router.get(
+        "/hr-inbox",
+        summary="What the stand-in HR system has received",
+        responses=problems.responses(401, 403, 422),
+    )
     async def inbox(principal: Annotated[Any, Depends(caller)]) -> list[dict[str, Any]]:
         from api.app import require
         from domain.actors import Role

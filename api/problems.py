@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from api.auth import Unauthenticated
 from eventstore.connection import CONNECTION_LOST
@@ -32,6 +34,8 @@ STATUS_OF_CODE = {
 
 
 class Problem(BaseModel):
+    """RFC 9457 problem details, with the stable `code` clients branch on."""
+
     type: str = "about:blank"
     title: str
     status: int
@@ -39,6 +43,38 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[dict[str, Any]] | None = None
+
+
+# What each refusal means, as the OpenAPI document tells clients.
+REFUSALS = {
+    401: "No bearer token, or one that is forged, expired or malformed (`unauthenticated`).",
+    403: "The caller's role, or the Scheme's rules, do not allow it (`not_allowed`).",
+    404: "The trainee is not enrolled (`not_enrolled`), or what is named does not exist.",
+    409: "The record conflicts: closed, a duplicate, already recorded (the rule's `code`).",
+    413: "The request body is larger than the configured limit (`payload_too_large`).",
+    422: "Malformed (`invalid_request`, with `errors` naming each field), or against one of the Scheme's rules "
+    "(the rule's `code`).",
+    503: "The journey service (Temporal) did not answer; nothing was changed (`journey_unavailable`).",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals a route can answer, each documented as problem+json (a 401 with its WWW-Authenticate)."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
+            "description": REFUSALS[status],
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        if status == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The scheme to authenticate with.",
+                    "schema": {"type": "string"},
+                }
+            }
+        documented[status] = response
+    return documented
 
 
 class Refused(Exception):
@@ -51,7 +87,12 @@ class Refused(Exception):
 
 
 def problem(
-    status: int, code: str, detail: str, request: Request, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    code: str,
+    detail: str,
+    request: Request,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     title = code.replace("_", " ").capitalize()
     body = Problem(
@@ -68,6 +109,17 @@ def problem(
     return JSONResponse(
         body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE, headers=headers
     )
+
+
+def allowed_methods(request: Request, named: str) -> str:
+    """Every method of the resource at the request's path: Starlette's 405 names only those of the first route
+    whose path matched (`named`), and each method here is a route of its own. The others are read from the
+    app's own document, whose paths are the routes' templates."""
+    methods = {m.strip().upper() for m in named.split(",") if m.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations}
+    return ", ".join(sorted(methods))
 
 
 def install(app: FastAPI) -> None:
@@ -103,7 +155,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's answer to a body it cannot parse at all (JSON that is not UTF-8, a broken multipart
+            # form): malformed like any other invalid body, so the same 422 invalid_request, saying why.
+            cause = f": {exc.__cause__}" if exc.__cause__ else ""
+            detail = f"the request body cannot be read as the Content-Type it names{cause}"
+            return problem(422, "invalid_request", detail, request)
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
-        return problem(exc.status_code, code, str(exc.detail), request)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110: Allow lists the resource's methods
+            headers["Allow"] = allowed_methods(request, headers.get("Allow", ""))
+        return problem(exc.status_code, code, str(exc.detail), request, headers=headers)

@@ -7,17 +7,53 @@ are optional: left out, they are derived from the Idempotency-Key (or made up wh
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model, model_validator
 
 from api.examples import EXAMPLES
 from domain.commands import Command
 
 CLIENT_CHOSEN_IDS = ("evidence_id", "request_id", "piece_id", "review_id")
 _NAMES = UUID("a3c8e3c9-7f6e-4d8f-9a7c-5b1e2f0d4c11")
+
+
+def _whole(value: Any) -> Any:
+    """JSON has one kind of number: 2040.0 is the integer 2040, as JSON Schema's `integer` says. A fraction, a
+    string or a boolean is still refused by the command's strict integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
+def _written(pattern: str, form: str) -> BeforeValidator:
+    """Accept a date or time only as the document's format (RFC 3339) writes it. Left to itself, pydantic also
+    reads a number, or a string of digits, as seconds since 1970: `0` would be 1 January 1970."""
+    written = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not written.fullmatch(value):
+            raise ValueError(f"write it as {form}")
+        return value
+
+    return BeforeValidator(check)
+
+
+Day = Annotated[date, _written(r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD, e.g. 2025-09-01")]
+Instant = Annotated[
+    datetime,
+    _written(
+        r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})",
+        "an RFC 3339 time with its offset, e.g. 2025-06-01T12:00:00Z",
+    ),
+]
 
 
 def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> type[BaseModel]:
@@ -27,6 +63,10 @@ def body_model(command: type[Command], *, from_path: tuple[str, ...] = ()) -> ty
             continue
         if name in CLIENT_CHOSEN_IDS:
             fields[name] = (UUID | None, None)
+        elif info.annotation is int:
+            fields[name] = (WholeNumber, info)
+        elif info.annotation is date:
+            fields[name] = (Day, info)
         else:
             fields[name] = (info.annotation, info)
     example = {k: v for k, v in EXAMPLES.get(command.__name__, {}).items() if k not in from_path}
