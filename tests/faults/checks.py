@@ -27,11 +27,18 @@ from tests.hr_receiver import HRReceiver
 from workflows.trainee_journey import workflow_id_for
 
 
+def idempotency_key_of(event: RecordedEvent) -> str:
+    """The client's Idempotency-Key: the correlation id is the update id, the key and a digest of the request
+    (api/gateway.py update_id)."""
+    key, _, digest = event.correlation_id.rpartition(":")
+    return key if key and len(digest) == 32 else event.correlation_id
+
+
 def check_commands(trainee_id: str, events: list[RecordedEvent], ledger: Ledger) -> None:
     sent = ledger.sent[trainee_id]
     by_key: dict[str, list[RecordedEvent]] = defaultdict(list)
     for e in events:
-        by_key[e.correlation_id].append(e)
+        by_key[idempotency_key_of(e)].append(e)
     assert [e.version for e in events] == list(range(1, len(events) + 1)), f"{trainee_id}: versions have gaps"
     acked_versions = []
     for s in sent:
