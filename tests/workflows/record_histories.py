@@ -46,8 +46,15 @@ async def main(label: str) -> None:
         data_converter=pydantic_data_converter,
     )
     trainee_id = "t-recorded"
-    with hr_receiver(answers=[503]) as hr, tempfile.TemporaryDirectory() as data:
-        settings = Settings(data_dir=Path(data), hr_webhook_urls=hr.url, max_history_length=600)
+    with (
+        hr_receiver(answers=[503]) as hr,
+        hr_receiver() as second_hr,
+        tempfile.TemporaryDirectory() as data,
+    ):
+        # Two HR endpoints (one failing once): the journey notifies each on its own (`hr-endpoints-apart`).
+        settings = Settings(
+            data_dir=Path(data), hr_webhook_urls=f"{hr.url},{second_hr.url}", max_history_length=600
+        )
         async with (
             open_store(settings) as store,
             build_worker(env.client, store, settings, task_queue="record"),
