@@ -14,6 +14,21 @@ from eventstore.store import EventStore
 from tests.postgres import TARGETS, fresh_database, migrated_template, server_url
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `one_database` run against the embedded PostgreSQL only (CI adds a second target for the
+    store; a fuzzer's hundreds of requests need not run twice to say the same about the API)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("one_database") and params.get("postgres", "embedded") != "embedded":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", params=TARGETS)
 async def postgres(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -43,6 +43,8 @@ from domain.evolve import fold
 from domain.status import Progress, status_of, summary_of
 from tests.api.live import PROBLEM_JSON, LiveApi, live_api
 
+pytestmark = pytest.mark.one_database
+
 SLOTS = 3  # trainees 0..2 may be enrolled; slot 3 never is
 STEPS = 30
 WITHDRAW_AFTER = 20  # a withdrawal closes the record: only late in a sequence, so most of it is on open ones

@@ -32,6 +32,8 @@ from config.settings import Settings
 from domain.actors import Role
 from tests.api.live import PROBLEM_JSON, LiveApi, live_api
 
+pytestmark = pytest.mark.one_database
+
 EXAMPLE_TRAINEE = "t-0001"  # the trainee of the document's examples (api/examples.py)
 EXAMPLE_EVIDENCE = "6f1c1f0e-2b0a-4c39-9d8e-0b7e5a2f4a11"  # the evidence id its sign-off examples name
 
