@@ -40,6 +40,37 @@ def content_digest(
     causation_id: str,
     occurred_at: datetime,
 ) -> bytes:
+    text = canonical_text(
+        event_id=event_id,
+        stream_id=stream_id,
+        version=version,
+        type=type,
+        schema_version=schema_version,
+        data=data,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        occurred_at=occurred_at,
+    )
+    return hashlib.sha256(text.encode()).digest()
+
+
+def canonical_text(
+    *,
+    event_id: UUID,
+    stream_id: str,
+    version: int,
+    type: str,
+    schema_version: int,
+    data: Mapping[str, Any],
+    actor_id: str,
+    actor_role: str,
+    correlation_id: str,
+    causation_id: str,
+    occurred_at: datetime,
+) -> str:
+    """The text the content digest hashes (a bulk fill derives many events' texts from one template's)."""
     canonical = {
         "event_id": str(event_id),
         "stream_id": stream_id,
@@ -53,8 +84,7 @@ def content_digest(
         "causation_id": causation_id,
         "occurred_at": _instant(occurred_at),
     }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).digest()
+    return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def link(previous: bytes, digest: bytes, recorded_at: datetime) -> bytes:
