@@ -52,6 +52,7 @@ import asyncio
 import atexit
 import collections
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -104,6 +105,7 @@ GOAL_THROUGHPUT_X = 0.5  # end-to-end commands/s at least this fraction of the b
 GOAL_P99_X = 3.0  # end-to-end p99 at most this many times the bare update's
 GOAL_AUDIT_MS = 50.0  # each audit query's p99, at the largest fill
 GOAL_FLAT_X = 1.2  # cost per command at the largest population at most this many times the smallest's
+TRANSPORT_RETRIES = 1  # per command, after a transport error (the command's Idempotency-Key is reused)
 OTHER_LOAD_WARNING = 0.25  # cores kept busy by processes outside the benchmark: say the figures are disturbed
 
 NARRATIVE = (
@@ -256,6 +258,14 @@ def bare_worker_main(address: str, task_queue: str) -> None:
     asyncio.run(_bare_worker(address, task_queue))
 
 
+def settle_heap() -> None:
+    """Collect, then freeze what this process holds (tokens, acknowledgements, fill bookkeeping) out of the
+    collector's sight before a timed block, as the service's replaying processes do (runtime/gc_tuning.py):
+    otherwise a full collection of the load generator's heap lands inside some measured calls."""
+    gc.collect()
+    gc.freeze()
+
+
 # ---------------------------------------------------------------------------------------------------------
 # CPU of every party, with psutil
 
@@ -362,6 +372,7 @@ class Phase:
     cpu: dict[str, float | None] = field(default_factory=dict)
     lag_ms: list[float] = field(default_factory=list, repr=False)
     lag_unseen: int = 0
+    retried: int = 0  # requests sent again after a transport error (same Idempotency-Key)
 
     @property
     def per_s(self) -> float:
@@ -377,6 +388,7 @@ class Phase:
             "trainees": self.size,
             "commands": self.commands,
             "failed": self.failed,
+            "retried": self.retried,
             "wall_s": round(self.wall_s, 3),
             "commands_per_s": round(self.per_s, 1),
             "wall_ms_per_command": round(self.wall_s * 1000 / self.commands, 2) if self.commands else None,
@@ -570,20 +582,29 @@ class Load:
         queue = collections.deque(jobs)
         latencies: list[float] = []
         errors: list[str] = []
-        failed = 0
+        failed = retried = 0
 
         async def client() -> None:
-            nonlocal failed
+            nonlocal failed, retried
             while queue:
                 trainee, steps = queue.popleft()
                 for path, body, token in steps:
                     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}
                     t = time.perf_counter()
-                    try:
-                        response = await self.http.post(path, json=body, headers=headers)
-                    except httpx.HTTPError as exc:
+                    response: httpx.Response | None = None
+                    for attempt in range(1 + TRANSPORT_RETRIES):
+                        try:
+                            response = await self.http.post(path, json=body, headers=headers)
+                            break
+                        except httpx.TransportError as exc:
+                            # A kept-alive connection the server closed as it was reused: retry with the same
+                            # Idempotency-Key, as the API invites (nothing is written twice).
+                            if attempt == TRANSPORT_RETRIES:
+                                errors.append(f"POST {path}: {type(exc).__name__}: {exc}")
+                            else:
+                                retried += 1
+                    if response is None:
                         failed += 1
-                        errors.append(f"POST {path}: {type(exc).__name__}: {exc}")
                         break
                     elapsed = (time.perf_counter() - t) * 1000
                     if response.status_code >= 300:
@@ -593,12 +614,13 @@ class Load:
                     latencies.append(elapsed)
                     self.lag.ack(trainee, int(response.json()["version"]), name)
 
+        settle_heap()
         before = self.meter.sample()
         start = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(self.concurrency)))
         wall = time.perf_counter() - start
         cpu = cpu_per_command(before, self.meter.sample(), len(latencies), wall)
-        phase = Phase(name, size, len(latencies), failed, wall, latencies, errors, cpu)
+        phase = Phase(name, size, len(latencies), failed, wall, latencies, errors, cpu, retried=retried)
         self.log(_line(phase))
         return phase
 
@@ -647,6 +669,7 @@ async def bare_updates(
                     continue
                 latencies.append((time.perf_counter() - t) * 1000)
 
+        settle_heap()
         before = meter.sample()
         start = time.perf_counter()
         await asyncio.gather(*(send(h, c) for h, c in zip(handles, shares, strict=True)))
@@ -689,6 +712,7 @@ async def bare_inserts(server_url: str, config: Config, meter: Meter, log: Calla
                     await conn.execute(RAW_INSERT, *row)
                     latencies.append((time.perf_counter() - t) * 1000)
 
+        settle_heap()
         before = meter.sample()
         start = time.perf_counter()
         await asyncio.gather(*(insert(s) for s in shares))
@@ -824,6 +848,7 @@ async def time_audit(
         return int(body["version"]) if query == AS_OF else len(body["events"])
 
     out: list[Timing] = []
+    settle_heap()
     for query in QUERIES:
         timings = {via: Timing(fill_events, query, via) for via in ("store", "HTTP")}
         for n, args in enumerate([*params[query][:1], *params[query]]):
@@ -848,16 +873,17 @@ REPLAY_IN_FLIGHT = 2  # journeys per replay process at once: one reads while ano
 
 def replay_share(
     url: str, stream_ids: list[str], barrier: Any
-) -> tuple[int, list[float], float, float, float]:
+) -> tuple[int, list[float], float, float, float, float]:
     """One replay process: read (and decode), fold and summarise each stream, REPLAY_IN_FLIGHT at a time.
-    Returns (events, per-journey ms, seconds spent folding, start, end), times on the machine's monotonic clock."""
+    Returns (events, per-journey ms, seconds spent folding, start, end, CPU seconds); start and end on the
+    machine's monotonic clock."""
     tune_for_replay()  # as the service's replaying processes do (runtime/gc_tuning.py)
     return asyncio.run(_replay(url, stream_ids, barrier))
 
 
 async def _replay(
     url: str, stream_ids: list[str], barrier: Any
-) -> tuple[int, list[float], float, float, float]:
+) -> tuple[int, list[float], float, float, float, float]:
     pool = await create_pool(url, min_size=REPLAY_IN_FLIGHT, max_size=REPLAY_IN_FLIGHT)
     store = EventStore(pool)
     todo = collections.deque(stream_ids)
@@ -880,9 +906,9 @@ async def _replay(
 
     try:
         await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         await asyncio.gather(*(replayer() for _ in range(REPLAY_IN_FLIGHT)))
-        return events, latencies, folding, start, time.monotonic()
+        return events, latencies, folding, start, time.monotonic(), time.process_time() - cpu
     finally:
         await pool.close()
 
@@ -907,6 +933,7 @@ def replay(url: str, stream_ids: list[str], processes: int) -> dict[str, Any]:
         "journeys_per_s": round(len(stream_ids) / wall, 1),
         "events_per_s": round(events / wall),
         "fold_and_status_share": round(sum(r[2] for r in results) / (wall * processes), 3),
+        "replay_processes_cpu_s": round(sum(r[5] for r in results), 2),
         "p50_ms_per_journey": _r(percentile(latencies, 50)),
         "p99_ms_per_journey": _r(percentile(latencies, 99)),
     }
@@ -1088,8 +1115,15 @@ async def run_benchmark(
                 journeys = (
                     config.replay_journeys if target == config.fill[-1] else config.replay_journeys_smaller
                 )
+                postgres_before = meter.sample().get(POSTGRES)
                 replayed = await loop.run_in_executor(
                     None, replay, audit_url, streams[:journeys], config.replay_processes
+                )
+                postgres_after = meter.sample().get(POSTGRES)
+                replayed["postgres_cpu_s"] = (
+                    round(postgres_after - postgres_before, 2)
+                    if postgres_before is not None and postgres_after is not None
+                    else None
                 )
                 replayed["fill_events"] = target
                 replays.append(replayed)
@@ -1336,6 +1370,12 @@ def markdown(result: dict[str, Any]) -> str:
     failures = [p for p in [*result["baselines"], *result["load"]] if p["failed"]]
     for p in failures:
         lines.append(f"\nFAILED: {p['failed']} in {p['phase']}: {p['errors'][:2]}")
+    for p in result["load"]:
+        if p.get("retried"):
+            lines.append(
+                f"\nRetried: {p['retried']} request(s) in {p['phase']} after a transport error (the same "
+                "Idempotency-Key, as the API invites); their latency counts from the first attempt."
+            )
 
     walks = [p for p in result["load"] if p["phase"].startswith("walk")]
     enrols = [p for p in result["load"] if p["phase"].startswith("enrol")]
@@ -1393,17 +1433,19 @@ def markdown(result: dict[str, Any]) -> str:
         "hash chains), then vacuumed and analysed; the replay reads each journey's stream, decodes it, folds it "
         f"and builds its status, in {cfg['replay_processes']} processes, {REPLAY_IN_FLIGHT} journeys at a time "
         'each (ms/journey is from the start of its read to its status); "fold share" is the part of the '
-        "processes' time spent folding and building statuses (the rest: reading and decoding rows, waiting).",
+        "processes' time spent folding and building statuses (the rest: reading and decoding rows, waiting); "
+        "CPU: seconds of the replay processes and of PostgreSQL during the replay.",
         "",
         "| events | journeys | fill s | fill events/s | vacuum s | database | replayed journeys | events | replay s "
-        "| journeys/s | events/s | fold share | ms/journey p50 / p99 |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| journeys/s | events/s | fold share | CPU s: replay / PostgreSQL | ms/journey p50 / p99 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for f, r in zip(result["fill"], result["replay"], strict=True):
         lines.append(
             f"| {f['events']:,} | {f['journeys']:,} | {f['seconds']:,} | {f['events_per_s']:,} "
             f"| {f['vacuum_analyze_s']} | {f['database_bytes'] / 2**30:.2f} GiB | {r['journeys']:,} | {r['events']:,} "
             f"| {r['wall_s']} | {r['journeys_per_s']:,} | {r['events_per_s']:,} | {r['fold_and_status_share']:.0%} "
+            f"| {_v(r.get('replay_processes_cpu_s'))} / {_v(r.get('postgres_cpu_s'))} "
             f"| {_v(r['p50_ms_per_journey'])} / {_v(r['p99_ms_per_journey'])} |"
         )
     ch = result["checks"]
