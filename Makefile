@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-e2e clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -30,6 +30,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.fold_events
 	$(BIN)/python -m bench.event_store
 	$(BIN)/python -m bench.workflow_updates
+	$(BIN)/python -m bench.end_to_end
+
+# The whole service under load (about 20 minutes on a quiet 2-core machine): bench/results/end_to_end.md.
+bench-e2e: $(STAMP)
+	$(BIN)/python -m bench.end_to_end
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

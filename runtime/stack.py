@@ -36,15 +36,26 @@ class ApiServer(uvicorn.Server):
         yield
 
 
-async def connect(address: str, settings: Settings) -> Client:
-    try:
-        return await Client.connect(
-            address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
-        )
-    except RuntimeError as exc:
-        raise TemporalUnavailable(
-            f"cannot reach Temporal at {address} ({settings.temporal_namespace}): {exc}"
-        ) from exc
+CONNECT_WAIT_S = 30.0
+
+
+async def connect(address: str, settings: Settings, *, wait_s: float = CONNECT_WAIT_S) -> Client:
+    """A client of Temporal at `address`, trying again for up to `wait_s` seconds: a dev server that has just
+    opened its port may still answer "Frontend is not healthy yet" (seen on a busy machine, where `gmts start`
+    then failed), and a Temporal started beside the service (docker-compose) takes a while to come up."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        try:
+            return await Client.connect(
+                address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+            )
+        except RuntimeError as exc:
+            if loop.time() >= deadline:
+                raise TemporalUnavailable(
+                    f"cannot reach Temporal at {address} ({settings.temporal_namespace}): {exc}"
+                ) from exc
+            await asyncio.sleep(0.25)
 
 
 async def run(settings: Settings, parts: Parts, *, announce: Callable[[str], None] = print) -> None:

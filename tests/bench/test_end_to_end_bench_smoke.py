@@ -1,0 +1,88 @@
+"""The end-to-end benchmark (bench/end_to_end.py) run whole at a tiny size, so it cannot rot: the real service
+(`gmts start`) and the auditors' API (`gmts api`) as processes, the real Temporal dev server, a real PostgreSQL,
+real HTTP. Every command succeeds and is seen by the projector, every query and replay is measured and checked,
+every goal is judged, and the run leaves no database behind."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bench.end_to_end import (
+    LOAD,
+    QUERIES,
+    QUICK,
+    SERVICE,
+    TEMPORAL,
+    markdown,
+    run_benchmark,
+)
+
+WALK = 9  # commands in a walk
+
+
+async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres: tuple[str, str]) -> None:
+    server, _ = postgres  # the session's PostgreSQL server (tests/conftest.py); the benchmark adds databases
+    lines: list[str] = []
+    result = await run_benchmark(QUICK, server, log=lines.append)
+
+    baselines = {b["phase"]: b for b in result["baselines"]}
+    assert baselines["bare insert"]["commands"] == QUICK.bare_inserts
+    for name in ("bare update (before)", "bare update (after)"):
+        assert (baselines[name]["commands"], baselines[name]["failed"]) == (QUICK.bare_updates, 0)
+
+    load = {p["phase"]: p for p in result["load"]}
+    previous = QUICK.warmup
+    for size in QUICK.trainees:
+        enrol, walk = load[f"enrol to {size:,}"], load[f"walk at {size:,}"]
+        assert (enrol["commands"], enrol["failed"]) == (size - previous, 0), enrol["errors"]
+        assert (walk["commands"], walk["failed"]) == (QUICK.walkers * WALK, 0), walk["errors"]
+        previous = size
+        for phase in (enrol, walk):
+            lag = phase["projector_lag"]
+            assert lag["seen"] == lag["acknowledged"] == phase["commands"], "the projector saw every command"
+            assert 0 <= lag["p50_ms"] <= lag["p99_ms"]
+            assert 0 < phase["p50_ms"] <= phase["p95_ms"] <= phase["p99_ms"]
+            cpu = phase["cpu_ms_per_command"]
+            assert (cpu[SERVICE] or 0) > 0, "the service process's CPU is metered"
+            assert cpu[TEMPORAL] is not None
+            assert cpu[LOAD] is not None
+
+    checks = result["checks"]
+    assert checks["read_model_trainees"] == checks["enrolled"] == QUICK.trainees[-1]
+    assert checks["service_verify"]["ok"]
+    assert checks["service_verify"]["streams"] == QUICK.trainees[-1]
+    assert checks["fill_verify"]["ok"]
+    assert checks["fill_verify"]["streams"] == QUICK.verify_streams
+
+    for target, filled, replayed in zip(QUICK.fill, result["fill"], result["replay"], strict=True):
+        assert filled["events"] == target
+        assert replayed["journeys"] == filled["journeys"], "small fills replay every journey"
+        assert replayed["events"] == target, "the replay read every event of the store"
+        for query in QUERIES:
+            for via in ("store", "HTTP"):
+                [timing] = [
+                    t
+                    for t in result["audit"]
+                    if (t["fill_events"], t["query"], t["via"]) == (target, query, via)
+                ]
+                assert timing["runs"] == QUICK.audit_repeats, (target, query, via)
+                assert timing["p99_ms"] is not None
+                assert timing["p99_ms"] > 0
+
+    goals = result["goals"]
+    kinds = {g["goal"].split(" ")[0] for g in goals}
+    assert kinds == {"throughput", "p99", "audit", "cost"}
+    assert len([g for g in goals if g["goal"].startswith("audit")]) == 2 * len(QUERIES)
+    report = markdown(result)
+    missed = [g for g in goals if not g["pass"]]
+    assert f"{len(goals) - len(missed)} of {len(goals)} PASS." in report
+    assert report.count("**MISS**") >= len(missed), "a miss is never hidden"
+    for size in QUICK.trainees:
+        assert f"| walk at {size:,} |" in report
+
+    conn = await asyncpg.connect(server)
+    try:
+        left = await conn.fetchval("SELECT count(*) FROM pg_database WHERE datname LIKE 'e2e\\_%'")
+    finally:
+        await conn.close()
+    assert left == 0, "the benchmark drops its databases"
