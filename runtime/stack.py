@@ -102,7 +102,12 @@ async def run(settings: Settings, parts: Parts, *, announce: Callable[[str], Non
                 hr_inbox=hr_inbox,
             )
             config = uvicorn.Config(
-                app, host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
+                app,
+                host=settings.api_host,
+                port=settings.api_port,
+                log_level="warning",
+                lifespan="off",
+                timeout_graceful_shutdown=10,  # Ctrl-C waits this long for requests in flight, then stops
             )
             api_server = ApiServer(config)
             tasks.append(asyncio.create_task(api_server.serve()))

@@ -56,7 +56,14 @@ async def api(
     )
     app = create_app(Services(settings, store, pool, JourneyGateway(dev_server.client, settings)))
     server = ApiServer(
-        uvicorn.Config(app, host="127.0.0.1", port=settings.api_port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=settings.api_port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=5,  # a request stuck on a failed test must not hang the teardown
+        )
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -93,7 +93,12 @@ async def _serve(
             app = create_app(Services(settings, store, pool, JourneyGateway(client, settings)), hr_inbox=True)
             server = ApiServer(
                 uvicorn.Config(
-                    app, host="127.0.0.1", port=settings.api_port, log_level="warning", lifespan="off"
+                    app,
+                    host="127.0.0.1",
+                    port=settings.api_port,
+                    log_level="warning",
+                    lifespan="off",
+                    timeout_graceful_shutdown=5,
                 )
             )
             serving = asyncio.create_task(server.serve())
