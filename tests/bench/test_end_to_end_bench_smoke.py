@@ -27,8 +27,20 @@ async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres
 
     baselines = {b["phase"]: b for b in result["baselines"]}
     assert baselines["bare insert"]["commands"] == QUICK.bare_inserts
-    for name in ("bare update (before)", "bare update (after)"):
+    bare = [name for name in baselines if name.startswith("bare update")]
+    assert len(bare) == 1 + 2 * len(QUICK.trainees), (
+        "a bare-update phase before the load and after each phase"
+    )
+    for name in bare:
         assert (baselines[name]["commands"], baselines[name]["failed"]) == (QUICK.bare_updates, 0)
+    timeline = result["timeline"]
+    assert timeline[0] == "bare insert"
+    assert [name.startswith("bare update") for name in timeline[1:]] == [True, False] * (
+        2 * len(QUICK.trainees)
+    ) + [True]
+    for phase in result["load"]:
+        before, after = phase["bare_neighbours"]
+        assert timeline.index(before) + 1 == timeline.index(phase["phase"]) == timeline.index(after) - 1
 
     load = {p["phase"]: p for p in result["load"]}
     previous = QUICK.warmup
