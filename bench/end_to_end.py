@@ -83,6 +83,7 @@ from temporalio.worker import Worker
 
 from api.auth import issue_token
 from bench.bulk_fill import FillResult, fill, trainee_id
+from bench.command_line import command_line
 from bench.event_store import RAW_INSERT, RAW_TABLE, make_events, raw_row
 from bench.workflow_updates import BareWorkflow, noop, percentile
 from config.settings import Settings
@@ -1506,16 +1507,6 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{x:.2f}x" if x >= 0.1 else f"{x:.3f}x"
 
 
-def _command(argv: Sequence[str]) -> str:
-    args = list(argv)
-    for i, a in enumerate(args):
-        if a.startswith("--database-url="):
-            args[i] = "--database-url=" + redact(a.split("=", 1)[1])
-        elif i > 0 and args[i - 1] == "--database-url":
-            args[i] = redact(a)
-    return " ".join([".venv/bin/python -m bench.end_to_end", *args])
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     defaults = Config()
@@ -1595,7 +1586,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         server_url = start_server(postgres_dir)
     result: dict[str, Any] = {
         "benchmark": "the whole service end to end: commands through HTTP, audit queries, status replay",
-        "command": _command(argv),
+        "command": command_line("bench.end_to_end", argv),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     result |= asyncio.run(run_benchmark(config, server_url, postgres_dir=postgres_dir))

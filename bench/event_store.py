@@ -77,9 +77,10 @@ from eventsourcing.persistence import StoredEvent as ESStoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict
 
+from bench.command_line import command_line
 from domain.actors import Actor, Role
 from domain.events import EvidenceSubmitted, RecordedEvent, record
-from eventstore.connection import create_pool, redact
+from eventstore.connection import create_pool
 from eventstore.embedded import ensure_database, start_server
 from eventstore.log import START, read_log
 from eventstore.migrate import migrate
@@ -970,16 +971,6 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _command(argv: Sequence[str]) -> str:
-    args = list(argv)
-    for i, a in enumerate(args):
-        if a.startswith("--database-url="):
-            args[i] = "--database-url=" + redact(a.split("=", 1)[1])
-        elif i > 0 and args[i - 1] == "--database-url":
-            args[i] = redact(a)
-    return " ".join(["python -m bench.event_store", *args])
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     defaults = Config()
@@ -1039,7 +1030,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         server_url = start_server(folder)
     result = {
         "benchmark": "PostgreSQL event store: append and read, against eventsourcing and raw asyncpg",
-        "command": _command(argv),
+        "command": command_line("bench.event_store", argv),
     }
     result |= asyncio.run(run_benchmark(config, server_url))
     table = markdown(result)

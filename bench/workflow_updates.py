@@ -78,6 +78,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.hr import HRActivities
     from activities.payloads import AppendRequest, AppendResult
     from activities.reminders import send_reminder
+    from bench.command_line import command_line
     from config.settings import Settings
     from domain.actors import Actor, Role
     from domain.commands import EnrolTrainee, SubmitEvidence
@@ -1063,11 +1064,6 @@ def _history(p: dict[str, Any]) -> str:
     return f"{h['events_per_update']:g} ({h['workflow_tasks_per_update']:g})"
 
 
-def _command(argv: Sequence[str] | None) -> str:
-    args = list(sys.argv[1:] if argv is None else argv)
-    return " ".join([".venv/bin/python -m bench.workflow_updates", *args]).strip()
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     defaults = Config()
     parser = argparse.ArgumentParser(
@@ -1136,7 +1132,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     result: dict[str, Any] = {
         "benchmark": "evidence submissions through Temporal updates, beside a bare update",
-        "command": _command(argv),
+        "command": command_line("bench.workflow_updates", sys.argv[1:] if argv is None else argv),
     }
     result |= asyncio.run(run_benchmark(config, server_url, postgres_dir=folder))
     result["wall_s_including_servers"] = round(time.perf_counter() - started, 1)
