@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from typing import Any
 
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
@@ -22,6 +24,7 @@ from domain.commands import Command, EnrolTrainee
 from domain.status import StatusSummary
 from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
 
+RETRY_AFTER_S = 5  # what a 503 asks a client to wait before sending the request again
 COMMAND: Any = TraineeJourneyWorkflow.command  # takes the AnyCommand union; every Command subclass is in it
 
 
@@ -77,19 +80,41 @@ class JourneyGateway:
 
     async def live_status(self, trainee_id: str) -> dict[str, Any] | None:
         handle = self.client.get_workflow_handle(workflow_id_for(trainee_id))
+        wait_s = self.settings.command_wait_s
         try:
-            live: dict[str, Any] | None = await handle.query("status")
+            live: dict[str, Any] | None = await asyncio.wait_for(handle.query("status"), timeout=wait_s)
         except RPCError as exc:
             raise self._rpc(trainee_id, exc) from None
-        except WorkflowQueryFailedError as exc:
+        except (WorkflowQueryFailedError, TimeoutError, RPCTimeoutOrCancelledError) as exc:
+            reason = str(exc) or f"no answer within {wait_s:g} s"
             raise Refused(
-                "journey_unavailable", f"the live status of trainee {trainee_id} is unavailable: {exc}", 503
+                "journey_unavailable",
+                f"the live status of trainee {trainee_id} is unavailable: {reason}; /status (replayed from the "
+                "store) still answers",
+                503,
+                retry_after_s=RETRY_AFTER_S,
             ) from None
         return live
 
     async def _call(self, trainee_id: str, update: Any) -> StatusSummary:
+        """Wait a bounded time: with no worker running (or Temporal down) an update waits on the server for as long
+        as it takes, and an HTTP client should get an answer it can act on well before it gives up itself."""
+        wait_s = self.settings.command_wait_s
         try:
-            result = await update
+            result = await asyncio.wait_for(update, timeout=wait_s)
+        except (
+            TimeoutError,
+            RPCTimeoutOrCancelledError,
+        ):  # the SDK answers its call's cancellation with the latter
+            raise Refused(
+                "command_pending",
+                f"trainee {trainee_id}'s journey has not applied this command within {wait_s:g} s (the journey "
+                "service is busy or not running); it may still be applied. Send the same request again with the "
+                "same Idempotency-Key to get its result; without one, check the trainee's status first, or the "
+                "command may be applied twice",
+                503,
+                retry_after_s=RETRY_AFTER_S,
+            ) from None
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type:
@@ -111,4 +136,9 @@ class JourneyGateway:
                     409,
                 )
             return Refused("not_enrolled", f"trainee {trainee_id} is not enrolled on the Scheme", 404)
-        return Refused("journey_unavailable", f"the journey service did not answer: {exc.message}", 503)
+        return Refused(
+            "journey_unavailable",
+            f"the journey service did not answer: {exc.message}",
+            503,
+            retry_after_s=RETRY_AFTER_S,
+        )

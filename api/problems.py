@@ -54,7 +54,10 @@ REFUSALS = {
     413: "The request body is larger than the configured limit (`payload_too_large`).",
     422: "Malformed (`invalid_request`, with `errors` naming each field), or against one of the Scheme's rules "
     "(the rule's `code`).",
-    503: "The journey service (Temporal) did not answer; nothing was changed (`journey_unavailable`).",
+    503: "A part of the service did not answer: the event store (`store_unavailable`), the journey service "
+    "(`journey_unavailable`), or the trainee's journey did not apply the command in time (`command_pending`: it "
+    "may still be applied; send the same request again with the same Idempotency-Key to get its result). "
+    "Retry-After says when to try again.",
 }
 
 
@@ -73,6 +76,13 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
                     "schema": {"type": "string"},
                 }
             }
+        if status == 503:
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before sending the request again.",
+                    "schema": {"type": "string"},
+                }
+            }
         documented[status] = response
     return documented
 
@@ -80,10 +90,13 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 class Refused(Exception):
     """A command or read refused for a stated reason; becomes a problem response."""
 
-    def __init__(self, code: str, detail: str, status: int | None = None) -> None:
+    def __init__(
+        self, code: str, detail: str, status: int | None = None, *, retry_after_s: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.code, self.detail = code, detail
         self.status = status or STATUS_OF_CODE.get(code, 422)
+        self.retry_after_s = retry_after_s
 
 
 def problem(
@@ -125,7 +138,8 @@ def allowed_methods(request: Request, named: str) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.detail, request)
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else None
+        return problem(exc.status, exc.code, exc.detail, request, headers)
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:

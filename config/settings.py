@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     hr_retry_initial_interval_s: float = Field(
         default=1.0, gt=0, description="First HR retry delay (doubles)."
     )
+    command_wait_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the API waits for a trainee's journey to apply a command before answering 503 "
+        "`command_pending` (the command may still be applied: send it again with the same Idempotency-Key).",
+    )
     max_history_length: int = Field(
         default=10_000, ge=100, description="Continue a journey as new past this many history events."
     )

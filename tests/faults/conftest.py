@@ -20,6 +20,8 @@ from tests.faults.load import Clients
 from tests.faults.processes import Postgres, Process, TemporalDevServer, free_port, gmts
 from tests.postgres import fresh_database, migrated_template
 
+COMMAND_WAIT_S = 2.0
+
 
 @pytest.fixture(scope="session")
 async def fault_postgres() -> AsyncIterator[tuple[Postgres, str]]:
@@ -60,6 +62,8 @@ async def stack(fault_postgres: tuple[Postgres, str], tmp_path: Path) -> AsyncIt
             "GMTS_JWT_SECRET": settings.jwt_secret or "",
             "GMTS_API_PORT": str(settings.api_port),
             "GMTS_DATABASE_POOL_SIZE": "4",
+            # The API gives up waiting for a journey before the clients do (Clients' timeout is 5 s).
+            "GMTS_COMMAND_WAIT_S": str(COMMAND_WAIT_S),
         }
         worker = gmts("worker", env, tmp_path, "worker on task queue")
         api = gmts("api", env, tmp_path, "ready:")

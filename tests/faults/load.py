@@ -22,7 +22,10 @@ from domain.actors import Role
 PROGRAMME_MANAGER = "pm-faults"
 PROBLEM = "application/problem+json"
 # What an unanswered client may see while a part is down: clear, retryable answers, never a bare 500.
-RETRYABLE = frozenset({"journey_unavailable", "store_unavailable"})
+RETRYABLE = frozenset({"journey_unavailable", "store_unavailable", "command_pending"})
+# A client that waited and got no result: its own timeout, or the API's answer that the journey has not applied
+# the command in time (the stack's API waits GMTS_COMMAND_WAIT_S, less than a client's timeout).
+WAITED_OUT = frozenset({"timeout", "503 command_pending"})
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Sent:
     # One per attempt: "201 v3", "timeout", "503 <code>" ...
     outcomes: list[str] = field(default_factory=list)
     acked_version: int | None = None
+    retry_after: list[str | None] = field(default_factory=list)  # the Retry-After of each 503
 
 
 class Refused(AssertionError):
@@ -61,6 +65,9 @@ class Ledger:
 
     def outcomes(self) -> list[str]:
         return [o for s in self.all() for o in s.outcomes]
+
+    def waited_out(self) -> int:
+        return sum(1 for o in self.outcomes() if o in WAITED_OUT)
 
 
 class Clients:
@@ -133,8 +140,11 @@ class Clients:
             sent.acked_version = version
             return True
         code = response.json().get("code") if response.headers.get("content-type") == PROBLEM else None
-        sent.outcomes.append(f"{response.status_code} {code or response.text[:200]!r}")
+        sent.outcomes.append(
+            f"{response.status_code} {code}" if code else f"{response.status_code} {response.text[:200]!r}"
+        )
         if response.status_code == 503 and code in RETRYABLE:
+            sent.retry_after.append(response.headers.get("Retry-After"))
             return False
         raise Refused(
             f"{sent.key}: {response.status_code} {response.headers.get('content-type')} {response.text}"
@@ -157,7 +167,7 @@ class Clients:
             if loop.time() > deadline:
                 raise AssertionError(f"{sent.key} not acknowledged in {within_s:.0f} s: {sent.outcomes}")
             if sent.outcomes[-1] != "timeout":
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(0.3)  # not Retry-After's 5 s: these clients press on, to load the service
 
     async def read_status(self, trainee_id: str) -> str:
         """One read of a trainee's replayed status, as a programme manager: "200", or what else it answered."""

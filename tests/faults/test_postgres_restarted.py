@@ -33,12 +33,12 @@ async def test_postgres_stopped_under_load_loses_nothing_and_wedges_nothing(stac
     async def outage(mode: str, once_acked: int) -> None:
         nonlocal down
         await eventually("load under way", lambda: ledger.acked() >= once_acked, 90, 0.01)
-        in_flight, timeouts, answered = ledger.in_flight, ledger.outcomes().count("timeout"), len(reads)
+        in_flight, timeouts, answered = ledger.in_flight, ledger.waited_out(), len(reads)
         stack.postgres.stop(mode)
         down = True
         await eventually(
             "commands waited and reads were answered while the database was down",
-            lambda: ledger.outcomes().count("timeout") > timeouts and len(reads) >= answered + 3,
+            lambda: ledger.waited_out() > timeouts and len(reads) >= answered + 3,
             60,
         )
         stack.postgres.start()
