@@ -25,9 +25,6 @@ as a breakdown, what explains the gap:
 - regular append: `RegularAppendJourneyWorkflow` (a subclass of the journey, in this module only), whose
   `_apply` appends through a regular activity (`workflow.execute_activity`), as the journey first did;
   otherwise the journey unchanged. The same run so shows what the local-activity append buys.
-- steady timer: `SteadyTimerJourneyWorkflow` (a subclass, in this module only), the journey whose `run` loop
-  keeps the calendar's timer while the next deadline does not move (the journey's loop cancels it and starts
-  a new one on every command); otherwise the journey unchanged.
 - store alone: `EventStoreActivities.append_events` called directly, no Temporal (the same one-event appends).
 
 Each client sends a few untimed warm-up updates first; then all start together. Latency is measured client
@@ -108,10 +105,9 @@ COMMAND = "command"
 BARE_ACTIVITY = "bare + regular activity"
 BARE_LOCAL = "bare + local activity"
 REGULAR_APPEND = "variant: regular-activity append"
-STEADY_TIMER = "variant: calendar timer kept"
 STORE_ALONE = "store append alone"
-BREAKDOWN = (BARE_ACTIVITY, BARE_LOCAL, REGULAR_APPEND, STEADY_TIMER, STORE_ALONE)
-VARIANTS = (REGULAR_APPEND, STEADY_TIMER)  # of the journey: copies in this module, judged like the command
+BREAKDOWN = (BARE_ACTIVITY, BARE_LOCAL, REGULAR_APPEND, STORE_ALONE)
+VARIANTS = (REGULAR_APPEND,)  # of the journey: copies in this module, judged like the command
 
 LABELS = {
     BARE: "bare update: returns at once (`BareWorkflow.ping`)",
@@ -119,8 +115,6 @@ LABELS = {
     BARE_ACTIVITY: "bare update + a no-op regular activity (`BareWorkflow.ping_activity`)",
     BARE_LOCAL: "bare update + a no-op local activity (`BareWorkflow.ping_local_activity`)",
     REGULAR_APPEND: "variant: the journey appending through a regular activity (`RegularAppendJourneyWorkflow`)",
-    STEADY_TIMER: "variant: the journey re-arming the calendar's timer only when the next deadline moves "
-    "(`SteadyTimerJourneyWorkflow`)",
     STORE_ALONE: "store alone: `EventStoreActivities.append_events` called directly, no Temporal",
 }
 
@@ -206,56 +200,6 @@ class RegularAppendJourneyWorkflow(TraineeJourneyWorkflow):
         return result
 
 
-@workflow.defn(name="BenchSteadyTimerJourney")
-class SteadyTimerJourneyWorkflow(TraineeJourneyWorkflow):
-    """A variant, for this benchmark only: the journey with a `run` loop that keeps the calendar's timer while
-    the next deadline stays where it was.
-
-    The journey's `run` waits with `wait_condition(..., timeout=next deadline)`: every command wakes it, which
-    cancels that timer and starts a new one for the same instant (two more history events per command). Here
-    the timer is a task of its own, cancelled and started again only when the next deadline moves; a command
-    wakes the loop through a `wait_condition` without a timeout. Otherwise `TraineeJourneyWorkflow.run`, and the
-    journey's `_apply` (whichever way it appends) is inherited."""
-
-    @workflow.run
-    async def run(self, journey: JourneyInput) -> str:
-        await self._begin(journey)
-        timer: asyncio.Task[None] | None = None
-        timer_at: datetime | None = None
-        while True:
-            await self._fire_due()
-            if self._finished():
-                break
-            if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(journey.model_copy(update={"stream_version": self.state.version}))
-            upcoming = self._deadlines()
-            at = upcoming[0].at if upcoming else None
-            if timer is not None and (timer.done() or at != timer_at):
-                timer.cancel()
-                timer = None
-            if timer is None and at is not None:
-                timer = asyncio.create_task(
-                    workflow.sleep(
-                        max(at - workflow.now(), timedelta(0)),
-                        summary="next deadline of the Scheme's calendar",
-                    )
-                )
-                timer_at = at
-            self.changed = False
-            woken = asyncio.create_task(
-                workflow.wait_condition(lambda: self.changed or self._should_continue_as_new())
-            )
-            await workflow.wait(
-                [t for t in (timer, woken) if t is not None], return_when=asyncio.FIRST_COMPLETED
-            )
-            woken.cancel()
-        if timer is not None:
-            timer.cancel()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.state.outcome.value
-
-
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
@@ -302,7 +246,6 @@ def bench_worker(
             TraineeJourneyWorkflow,
             BareWorkflow,
             RegularAppendJourneyWorkflow,
-            SteadyTimerJourneyWorkflow,
         ],
         activities=[
             journal.append_events,
@@ -645,7 +588,6 @@ class Bench:
         journey_cls: type[TraineeJourneyWorkflow] = {
             COMMAND: TraineeJourneyWorkflow,
             REGULAR_APPEND: RegularAppendJourneyWorkflow,
-            STEADY_TIMER: SteadyTimerJourneyWorkflow,
         }[workload]
         tag = self.tag(n)
         trainees = [f"bench-{tag}-{i}" for i in range(n)]

@@ -18,7 +18,13 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_the_saved_histories_cover_a_whole_journey_for_each_generation_of_the_code() -> None:
     runs = ["journey_continued_run", "journey_first_run", "journey_last_run"]
-    generations = ["v1-regular-append", "v2-local-append", "v3-load-on-start", "v4-local-load-hr-apart"]
+    generations = [
+        "v1-regular-append",
+        "v2-local-append",
+        "v3-load-on-start",
+        "v4-local-load-hr-apart",
+        "v5-steady-calendar-timer",
+    ]
     assert [p.stem for p in HISTORIES] == [f"{g}_{r}" for g in generations for r in runs]
 
 
