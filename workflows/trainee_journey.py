@@ -7,8 +7,9 @@
   activity, a client retrying with the same update id, or a deadline re-fired after continue-as-new all write once.
   A workflow task lost after its append (worker killed, Temporal restarted) leaves the store ahead of the
   journey: the next append hands back what the journey had not seen, and it catches up before going on.
-- The Scheme's calendar comes from `domain.deadlines`: the workflow sleeps until the earliest one; any command
-  wakes it to recompute (an extension moves graduation, a new request adds a reminder).
+- The Scheme's calendar comes from `domain.deadlines`: one timer, for the earliest; any command wakes the loop to
+  recompute, and the timer starts again only if that deadline moved (an extension moves graduation, a new
+  request adds a reminder).
 - Continue-as-new when Temporal suggests it or past `max_history_length`, carrying only the trainee id and
   stream version; the new run reloads the stream and checks its fold reaches that version.
 """
@@ -66,7 +67,7 @@ LOAD_STREAM_LOCALLY = "load-stream-locally"
 HR_ENDPOINTS_APART = "hr-endpoints-apart"
 # The calendar's timer is kept while the next deadline stays put: started afresh on every command it cost two
 # history events and a server-side timer per command, ~2 ms of worker and ~1.5 ms of server CPU at 10 trainees
-# (bench/workflow_updates.py's "calendar timer kept" variant). Runs recorded before re-armed it each time.
+# (measured as a variant in bench/workflow_updates.py before it was adopted). Runs recorded before re-armed it.
 STEADY_CALENDAR_TIMER = "steady-calendar-timer"
 CALENDAR_TIMER = "next deadline of the Scheme's calendar"
 LOAD_PAGE = 500
