@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, Due, deadlines
     from domain.decide import decide
     from domain.errors import DomainError
-    from domain.events import RecordedEventDocument, ReminderKind, record, stream_id_for
+    from domain.events import RecordedEvent, RecordedEventDocument, ReminderKind, record, stream_id_for
     from domain.evolve import fold
     from domain.state import Outcome, TraineeState
     from domain.status import StatusSummary, TraineeStatus, status_of, summary_of
@@ -69,6 +69,9 @@ HR_ENDPOINTS_APART = "hr-endpoints-apart"
 # history events and a server-side timer per command, ~2 ms of worker and ~1.5 ms of server CPU at 10 trainees
 # (measured as a variant in bench/workflow_updates.py before it was adopted). Runs recorded before re-armed it.
 STEADY_CALENDAR_TIMER = "steady-calendar-timer"
+# A retried command whose events are in the stream already is answered, not decided again (runs recorded before
+# decided it again: a 409 for most commands).
+ANSWER_APPLIED_COMMANDS = "answer-applied-commands"
 CALENDAR_TIMER = "next deadline of the Scheme's calendar"
 LOAD_PAGE = 500
 STORE_TIMEOUT = timedelta(seconds=30)
@@ -101,6 +104,9 @@ class TraineeJourneyWorkflow:
         self.changed = False
         self.loaded = False  # until run() knows whether the stream must be read first
         self.hr_endpoints: tuple[str, ...] | None = None
+        # Each update id (or deadline key) whose events this journey has folded: a client's retry of a command
+        # that is in the stream already is answered, not decided again (see `command`).
+        self.applied: set[str] = set()
 
     # --- the run: the Scheme's calendar -------------------------------------------------------------
 
@@ -335,9 +341,14 @@ class TraineeJourneyWorkflow:
 
     @workflow.update
     async def command(self, command: AnyCommand) -> StatusSummary:
-        """Apply one command (as of now); returns the journey's new summary."""
-        update_id = workflow.current_update_info()
-        await self._apply(self._stamped(command), update_id.id if update_id else str(workflow.uuid4()))
+        """Apply one command (as of now); returns the journey's new summary.
+
+        Temporal answers a repeated update id with its first result only within one run. A retry that comes
+        after the journey continued as new, or after a lost workflow task whose events the journey has since
+        caught up with, finds its events in the stream: it is answered with the summary as it is now (at or
+        after the command's version), and nothing is decided or written again."""
+        update = workflow.current_update_info()
+        await self._apply(self._stamped(command), update.id if update else str(workflow.uuid4()))
         return summary_of(self.state)
 
     @command.validator
@@ -350,6 +361,9 @@ class TraineeJourneyWorkflow:
             )
         if not self.loaded:
             return  # a continued run still reloading its stream: the handler decides once it has
+        update = workflow.current_update_info()
+        if update and update.id in self.applied:
+            return  # applied already: the handler answers it
         try:
             decide(self.state, self._stamped(command))
         except DomainError as exc:
@@ -370,6 +384,8 @@ class TraineeJourneyWorkflow:
     async def _apply(self, command: Command, key: str) -> None:
         async with self.lock:
             await workflow.wait_condition(lambda: self.loaded)
+            if key in self.applied and workflow.patched(ANSWER_APPLIED_COMMANDS):
+                return  # in the stream already (see `command`)
             while True:
                 try:
                     events = decide(self.state, command)
@@ -395,7 +411,7 @@ class TraineeJourneyWorkflow:
                 )
                 # The batch as stored; or, when the store was ahead (a lost workflow task had appended), what
                 # this journey had not seen: its state is always the fold of its stream.
-                self.state = fold((d.recorded() for d in result.events), self.state)
+                self._fold([d.recorded() for d in result.events])
                 if not result.behind:
                     break
             self.changed = True
@@ -419,6 +435,10 @@ class TraineeJourneyWorkflow:
                 retry_policy=STORE_RETRY,
             )
         return result
+
+    def _fold(self, events: list[RecordedEvent]) -> None:
+        self.state = fold(events, self.state)
+        self.applied.update(e.correlation_id for e in events)
 
     async def _reload(self, expected_version: int) -> None:
         """A continued run: rebuild the state from the store and check it reaches the version handed over."""
@@ -445,7 +465,7 @@ class TraineeJourneyWorkflow:
             events += page
             if len(page) < LOAD_PAGE:
                 break
-        self.state = fold(d.recorded() for d in events)
+        self._fold([d.recorded() for d in events])
         if self.state.version < expected_version:
             raise ApplicationError(
                 f"stream {self.stream_id} reloads to version {self.state.version}, but the previous run handed over "

@@ -5,8 +5,8 @@
 LABEL names the workflow code's generation (e.g. v2-local-append); histories of earlier labels are kept, so
 every generation still running in production keeps being replayed.
 
-Runs a whole journey (continue-as-new every ~600 history events, reminders, milestone, a returned then accepted
-reflective piece, graduation, HR) in the time-skipping test server against an embedded PostgreSQL, and saves
+Runs a whole journey (continue-as-new every ~600 history events, a command sent again after it, reminders,
+milestone, a returned then accepted reflective piece, graduation, HR) in the time-skipping test server against an embedded PostgreSQL, and saves
 the first run, a continued one and the last as JSON under tests/workflows/histories/. Re-record only on purpose: the point of the saved
 histories is that today's workflow code must still replay yesterday's runs. A change that would not replay
 must go behind `workflow.patched(...)`.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import uuid
@@ -76,6 +77,8 @@ async def main(label: str) -> None:
                 max_history_length=settings.max_history_length,
                 hr_retry_initial_interval_s=0.1,
             )
+            first_run = (await journey(env.client, trainee_id).describe()).run_id
+            retried = False
             for n, command in enumerate(commands[1:]):
                 wait = command.at - await env.get_current_time()
                 if wait > timedelta(0):
@@ -83,6 +86,17 @@ async def main(label: str) -> None:
                 await send(
                     env.client, trainee_id, command, update_id=str(uuid.uuid5(uuid.NAMESPACE_URL, str(n)))
                 )
+                if not retried and (await journey(env.client, trainee_id).describe()).run_id != first_run:
+                    # A client sends its first command again once the journey has continued as new: the new
+                    # run finds it in the stream and answers it (`answer-applied-commands`).
+                    await send(
+                        env.client,
+                        trainee_id,
+                        commands[1],
+                        update_id=str(uuid.uuid5(uuid.NAMESPACE_URL, "0")),
+                    )
+                    retried = True
+            assert retried, "the journey should have continued as new"
             await env.sleep(timedelta(days=120))
             print("outcome:", await journey(env.client, trainee_id).result())
             HISTORIES.mkdir(exist_ok=True)
@@ -107,3 +121,7 @@ async def main(label: str) -> None:
 
 if __name__ == "__main__":
     asyncio.run(main(sys.argv[1]))
+    # The SDK's Rust threads can abort the interpreter's own teardown ("PyGILState_Release: thread state ... must
+    # be current", temporalio/sdk-python#300) after everything is written: skip the teardown.
+    sys.stdout.flush()
+    os._exit(0)

@@ -190,6 +190,39 @@ async def test_a_rejected_command_writes_nothing_and_leaves_no_history(
     assert after_history == before_history, "a validator's rejection leaves no trace in the history"
 
 
+async def test_a_command_sent_again_after_the_journey_continued_as_new_is_answered_not_applied_again(
+    dev_server: WorkflowEnvironment, store: EventStore
+) -> None:
+    """Temporal knows an update id only within one run; the journey knows its stream's."""
+    client = dev_server.client
+    tid, me = trainee()
+    first = evidence(me, 1)
+    async with worker(client, store) as task_queue:
+        today = datetime.now(UTC).date()
+        await enrol(
+            client,
+            enrolment(tid, start=today, end=today + timedelta(days=700)),
+            task_queue,
+            max_history_length=100,
+        )
+        answered = await send(client, tid, first, update_id="evidence-1")
+        first_run = (await journey(client, tid).describe()).run_id
+        n = 2
+        while (await journey(client, tid).describe()).run_id == first_run:
+            assert n < 60, "the journey should have continued as new past 100 history events"
+            await send(client, tid, evidence(me, n))
+            n += 1
+        # Given a journey that has continued as new, when the first command is sent again with its update id
+        again = await send(client, tid, first, update_id="evidence-1")
+        live = await journey(client, tid).query("summary")
+
+    # Then it is answered with the journey as it is, and recorded once
+    events = await store.read_stream(f"trainee-{tid}")
+    assert [e.correlation_id for e in events].count("evidence-1") == 1
+    assert answered.version == 2
+    assert again.version == live["version"] == len(events) == n
+
+
 async def test_an_append_whose_answer_is_lost_is_retried_and_written_once(
     dev_server: WorkflowEnvironment, store: EventStore, pool: asyncpg.Pool
 ) -> None:

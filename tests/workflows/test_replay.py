@@ -24,6 +24,7 @@ def test_the_saved_histories_cover_a_whole_journey_for_each_generation_of_the_co
         "v3-load-on-start",
         "v4-local-load-hr-apart",
         "v5-steady-calendar-timer",
+        "v6-answer-applied",
     ]
     assert [p.stem for p in HISTORIES] == [f"{g}_{r}" for g in generations for r in runs]
 
