@@ -87,7 +87,7 @@ def services(request: Request) -> Services:
 _bearer = HTTPBearer(auto_error=False, description="A JWT from `gmts token issue`.")
 
 
-def authenticated(
+async def authenticated(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
@@ -338,7 +338,7 @@ class ImportedRow(BaseModel):
     version: int | None = None
 
 
-def no_nul_in_url(request: Request) -> None:
+async def no_nul_in_url(request: Request) -> None:
     """PostgreSQL text cannot hold NUL: refuse %00 in the path or query string, rather than fail with a 500."""
     query = request.query_params.multi_items()
     if "\x00" in request.scope["path"] or any("\x00" in k + v for k, v in query):
@@ -347,7 +347,7 @@ def no_nul_in_url(request: Request) -> None:
         )
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """Refuse a query parameter the route does not take, or one given twice: a misspelt filter (?actr=) would
     otherwise be ignored and answer with everything, and a repeated one (?cohort=a&cohort=b) silently keeps
     the last. The route's parameters are those its document lists (its path is the document's template)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 import jwt
 from pydantic import BaseModel, ConfigDict
@@ -39,9 +41,14 @@ class Principal(BaseModel):
 def _secret(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
-    path = settings.data_dir / "jwt-secret"
+    return _generated_secret(settings.data_dir.resolve() / "jwt-secret")
+
+
+@cache
+def _generated_secret(path: Path) -> str:
+    """Read once per process: every request verifies its token, and the API does that on its event loop."""
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
