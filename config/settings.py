@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="How long the API waits for a trainee's journey to apply a command before answering 503 "
         "`command_pending` (the command may still be applied: send it again with the same Idempotency-Key).",
     )
+    worker_cached_journeys: int = Field(
+        default=1_000,
+        ge=0,
+        description="Journeys a worker keeps in memory between commands; a command to one not kept replays its "
+        "run's history first (Temporal's max_cached_workflows).",
+    )
     max_history_length: int = Field(
         default=10_000, ge=100, description="Continue a journey as new past this many history events."
     )

@@ -30,5 +30,6 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[TraineeJourneyWorkflow],
+        max_cached_workflows=settings.worker_cached_journeys,
         activities=[journal.append_events, journal.load_stream, hr.hr_endpoints, hr.notify_hr, send_reminder],
     )

@@ -190,6 +190,25 @@ async def test_a_rejected_command_writes_nothing_and_leaves_no_history(
     assert after_history == before_history, "a validator's rejection leaves no trace in the history"
 
 
+async def test_with_no_journeys_kept_in_memory_each_command_replays_its_run_and_applies_once(
+    dev_server: WorkflowEnvironment, store: EventStore
+) -> None:
+    """GMTS_WORKER_CACHED_JOURNEYS=0: the worker keeps no journey between commands, so each one replays first."""
+    client = dev_server.client
+    tid, me = trainee()
+    settings = Settings(worker_cached_journeys=0)
+    task_queue = f"journeys-{uuid.uuid4().hex[:8]}"
+    built = build_worker(client, store, settings, task_queue=task_queue)
+    assert built.config()["max_cached_workflows"] == 0
+    async with built:
+        await enrolled_with_placement(client, task_queue, tid)
+        summaries = [await send(client, tid, evidence(me, n)) for n in range(3)]
+        live = await journey(client, tid).query("status")
+    events = await store.read_stream(f"trainee-{tid}")
+    assert [s.version for s in summaries] == [3, 4, 5] == [e.version for e in events[2:]]
+    assert live == status_of(fold(events)).model_dump(mode="json")
+
+
 async def test_a_command_sent_again_after_the_journey_continued_as_new_is_answered_not_applied_again(
     dev_server: WorkflowEnvironment, store: EventStore
 ) -> None:
