@@ -16,10 +16,11 @@ from domain.commands import (
     EnrolTrainee,
     ReviewReflectivePiece,
     SignOffCompetency,
+    StartPlacement,
     SubmitEvidence,
     SubmitReflectivePiece,
 )
-from domain.events import DocumentRef, ReviewOutcome
+from domain.events import DocumentRef, PlacementKind, ReviewOutcome
 from domain.framework import framework_for_specialism
 from domain.status import StatusSummary
 from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
@@ -59,6 +60,26 @@ async def send(
         COMMAND, command, id=update_id or str(uuid.uuid4())
     )
     return summary
+
+
+async def start_placement(
+    client: Client, trainee_id: str, *, starts_on: date, planned_end: date
+) -> StatusSummary:
+    """An operational placement, started by the programme manager, managed by `plm-leeds`."""
+    return await send(
+        client,
+        trainee_id,
+        StartPlacement(
+            actor=PROGRAMME_MANAGER,
+            at=datetime.now(UTC),
+            placement_id="operational",
+            organisation="Leeds Teaching Hospitals NHS Trust",
+            placement_kind=PlacementKind.OPERATIONAL,
+            placement_manager_id="plm-leeds",
+            starts_on=starts_on,
+            planned_end=planned_end,
+        ),
+    )
 
 
 def enrolment(trainee_id: str, *, start: date, end: date) -> EnrolTrainee:

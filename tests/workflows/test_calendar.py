@@ -10,10 +10,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from config.settings import Settings
 from domain.actors import Actor, Role
-from domain.commands import ExtendScheme, RequestSignOff, StartPlacement, SubmitEvidence
-from domain.events import PlacementKind, RecordedEvent, ReminderKind, ReminderSent
+from domain.commands import ExtendScheme, RequestSignOff, SubmitEvidence
+from domain.events import RecordedEvent, ReminderKind, ReminderSent
 from eventstore.store import EventStore
-from tests.workflows.driver import PROGRAMME_MANAGER, enrol, enrolment, send
+from tests.workflows.driver import PROGRAMME_MANAGER, enrol, enrolment, send, start_placement
 from worker.build import build_worker
 
 
@@ -45,20 +45,7 @@ async def test_a_deadline_moved_earlier_or_later_fires_when_it_is_now_due(
 
         # When a placement ending in 120 days starts (the milestone moves earlier, to its end), and then a
         # sign-off request is made (its 14-day reminder is earlier still)
-        await send(
-            client,
-            tid,
-            StartPlacement(
-                actor=PROGRAMME_MANAGER,
-                at=datetime.now(UTC),
-                placement_id="p-1",
-                organisation="Leeds Teaching Hospitals",
-                placement_kind=PlacementKind.OPERATIONAL,
-                placement_manager_id="plm-1",
-                starts_on=today,
-                planned_end=today + timedelta(days=119),
-            ),
-        )
+        await start_placement(client, tid, starts_on=today, planned_end=today + timedelta(days=119))
         evidence_id = uuid.uuid4()
         await send(
             client,

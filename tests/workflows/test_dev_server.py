@@ -19,14 +19,21 @@ from activities.event_store import EventStoreActivities
 from activities.payloads import AppendRequest, AppendResult
 from config.settings import Settings
 from domain.actors import Actor, Role
-from domain.commands import RequestSignOff, SignOffCompetency, StartPlacement, SubmitEvidence
-from domain.events import PlacementKind
+from domain.commands import RequestSignOff, SignOffCompetency, SubmitEvidence
 from domain.evolve import fold
 from domain.sample_journey import sample_journey
 from domain.status import status_of
 from eventstore.store import EventStore
 from tests.hr_receiver import hr_receiver
-from tests.workflows.driver import PROGRAMME_MANAGER, enrol, enrolment, graduate_today, journey, send
+from tests.workflows.driver import (
+    PROGRAMME_MANAGER,
+    enrol,
+    enrolment,
+    graduate_today,
+    journey,
+    send,
+    start_placement,
+)
 from worker.build import build_worker
 
 
@@ -54,19 +61,8 @@ async def enrolled_with_placement(client: Client, task_queue: str, tid: str) -> 
     await enrol(
         client, enrolment(tid, start=today - timedelta(days=10), end=today + timedelta(days=700)), task_queue
     )
-    await send(
-        client,
-        tid,
-        StartPlacement(
-            actor=PROGRAMME_MANAGER,
-            at=datetime.now(UTC),
-            placement_id="operational",
-            organisation="Leeds Teaching Hospitals NHS Trust",
-            placement_kind=PlacementKind.OPERATIONAL,
-            placement_manager_id="plm-leeds",
-            starts_on=today - timedelta(days=10),
-            planned_end=today + timedelta(days=300),
-        ),
+    await start_placement(
+        client, tid, starts_on=today - timedelta(days=10), planned_end=today + timedelta(days=300)
     )
 
 
