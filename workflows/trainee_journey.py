@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel
@@ -417,24 +418,29 @@ class TraineeJourneyWorkflow:
             self.changed = True
 
     async def _append(self, request: AppendRequest) -> AppendResult:
-        result: AppendResult
-        if workflow.patched(APPEND_AS_LOCAL_ACTIVITY):
-            result = await workflow.execute_local_activity(
-                "append_events",
-                request,
-                result_type=AppendResult,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
-        else:  # runs recorded before the patch appended through a regular activity
-            result = await workflow.execute_activity(
-                "append_events",
-                request,
-                result_type=AppendResult,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
+        # Runs recorded before the patch appended through a regular activity.
+        result: AppendResult = await self._store_activity(
+            "append_events", request, AppendResult, locally=workflow.patched(APPEND_AS_LOCAL_ACTIVITY)
+        )
         return result
+
+    async def _store_activity(self, name: str, request: BaseModel, result_type: Any, *, locally: bool) -> Any:
+        """A read or write of the journey's stream: idempotent, so retried by the store's policy either way."""
+        if locally:
+            return await workflow.execute_local_activity(
+                name,
+                request,
+                result_type=result_type,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+        return await workflow.execute_activity(
+            name,
+            request,
+            result_type=result_type,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
 
     def _fold(self, events: list[RecordedEvent]) -> None:
         self.state = fold(events, self.state)
@@ -445,23 +451,13 @@ class TraineeJourneyWorkflow:
         events: list[RecordedEventDocument] = []
         while True:
             request = LoadRequest(stream_id=self.stream_id, after_version=len(events), limit=LOAD_PAGE)
-            page: list[RecordedEventDocument]
-            if workflow.patched(LOAD_STREAM_LOCALLY):
-                page = await workflow.execute_local_activity(
-                    "load_stream",
-                    request,
-                    result_type=list[RecordedEventDocument],
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                )
-            else:  # runs recorded before the patch loaded through a regular activity
-                page = await workflow.execute_activity(
-                    "load_stream",
-                    request,
-                    result_type=list[RecordedEventDocument],
-                    start_to_close_timeout=STORE_TIMEOUT,
-                    retry_policy=STORE_RETRY,
-                )
+            # Runs recorded before the patch loaded through a regular activity.
+            page: list[RecordedEventDocument] = await self._store_activity(
+                "load_stream",
+                request,
+                list[RecordedEventDocument],
+                locally=workflow.patched(LOAD_STREAM_LOCALLY),
+            )
             events += page
             if len(page) < LOAD_PAGE:
                 break
