@@ -6,12 +6,14 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import Services, create_app
@@ -44,34 +46,50 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-async def api(
-    dev_server: WorkflowEnvironment, store: EventStore, pool: asyncpg.Pool, tmp_path: object
-) -> AsyncIterator[Api]:
-    settings = Settings(
-        jwt_secret="test-secret-" + uuid.uuid4().hex,
-        task_queue=f"api-{uuid.uuid4().hex[:8]}",
+def api_settings(name: str) -> Settings:
+    """Settings of a test API: its own JWT secret, task queue and free port."""
+    return Settings(
+        jwt_secret=f"{name}-secret-" + uuid.uuid4().hex,
+        task_queue=f"{name}-{uuid.uuid4().hex[:8]}",
         api_port=free_port(),
         max_body_bytes=65_536,
     )
-    app = create_app(Services(settings, store, pool, JourneyGateway(dev_server.client, settings)))
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
+    """uvicorn serving `app` on 127.0.0.1:`port`, from when it has started until the block ends."""
     server = ApiServer(
         uvicorn.Config(
             app,
             host="127.0.0.1",
-            port=settings.api_port,
+            port=port,
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=5,  # a request stuck on a failed test must not hang the teardown
         )
     )
-    serving = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve())
     while not server.started:
+        if task.done():
+            task.result()  # the server could not start: say why
         await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def api(
+    dev_server: WorkflowEnvironment, store: EventStore, pool: asyncpg.Pool, tmp_path: object
+) -> AsyncIterator[Api]:
+    settings = api_settings("api")
+    app = create_app(Services(settings, store, pool, JourneyGateway(dev_server.client, settings)))
     async with (
+        serving(app, settings.api_port),
         build_worker(dev_server.client, store, settings),
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30) as http,
     ):
         yield Api(http, settings, pool, store)
-    server.should_exit = True
-    await serving

@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-import uuid
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
-import uvicorn
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -29,8 +27,7 @@ from config.settings import Settings
 from domain.actors import Role
 from eventstore.connection import create_pool
 from eventstore.store import EventStore
-from runtime.stack import ApiServer
-from tests.api.conftest import free_port
+from tests.api.conftest import api_settings, serving
 from tests.postgres import fresh_database
 from worker.build import build_worker
 
@@ -83,44 +80,20 @@ async def _serve(
         pool = await create_pool(url, max_size=8)
         try:
             client = await Client.connect(temporal_address, data_converter=pydantic_data_converter)
-            settings = Settings(
-                jwt_secret="fuzz-secret-" + uuid.uuid4().hex,
-                task_queue=f"fuzz-{uuid.uuid4().hex[:8]}",
-                api_port=free_port(),
-                max_body_bytes=65_536,
-            )
+            settings = api_settings("fuzz")
             store = EventStore(pool)
             app = create_app(Services(settings, store, pool, JourneyGateway(client, settings)), hr_inbox=True)
-            server = ApiServer(
-                uvicorn.Config(
-                    app,
-                    host="127.0.0.1",
-                    port=settings.api_port,
-                    log_level="warning",
-                    lifespan="off",
-                    timeout_graceful_shutdown=5,
-                )
-            )
-            serving = asyncio.create_task(server.serve())
-            while not server.started:
-                if serving.done():
-                    serving.result()  # the server could not start: say why
-                await asyncio.sleep(0.02)
-            try:
-                async with build_worker(client, store, settings):
-                    started.set_result(
-                        LiveApi(
-                            f"http://127.0.0.1:{settings.api_port}",
-                            settings,
-                            asyncio.get_running_loop(),
-                            pool,
-                            store,
-                        )
+            async with serving(app, settings.api_port), build_worker(client, store, settings):
+                started.set_result(
+                    LiveApi(
+                        f"http://127.0.0.1:{settings.api_port}",
+                        settings,
+                        asyncio.get_running_loop(),
+                        pool,
+                        store,
                     )
-                    await stop.wait()
-            finally:
-                server.should_exit = True
-                await serving
+                )
+                await stop.wait()
         finally:
             await pool.close()
 

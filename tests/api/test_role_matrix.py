@@ -12,26 +12,22 @@ since an allowed write changes the record (a withdrawal closes it).
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import Services, create_app
 from api.gateway import JourneyGateway
-from config.settings import Settings
 from domain.actors import Role
 from eventstore.connection import create_pool
 from eventstore.store import EventStore
-from tests.api.conftest import Api, free_port
+from tests.api.conftest import Api, api_settings, serving
 from tests.api.test_journey_over_http import enrolled_with_placement, enrolment_body
 from tests.postgres import fresh_database
 from worker.build import build_worker
@@ -103,11 +99,6 @@ def headers_of(api: Api, role: str, tid: str) -> dict[str, str]:
 # --- one server for the module ------------------------------------------------------------------------------
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # pragma: no cover - older uvicorn
-        pass
-
-
 @dataclass
 class World:
     api: Api
@@ -132,22 +123,11 @@ async def world(dev_server: WorkflowEnvironment, postgres: tuple[str, str]) -> A
     async for url in fresh_database(server_url, template):
         pool = await create_pool(url, max_size=8)
         store = EventStore(pool)
-        settings = Settings(
-            jwt_secret="matrix-secret-" + uuid.uuid4().hex,
-            task_queue=f"matrix-{uuid.uuid4().hex[:8]}",
-            api_port=free_port(),
-            max_body_bytes=65_536,
-        )
+        settings = api_settings("matrix")
         app = create_app(Services(settings, store, pool, JourneyGateway(dev_server.client, settings)))
-        server = _Server(
-            uvicorn.Config(app, host="127.0.0.1", port=settings.api_port, log_level="warning", lifespan="off")
-        )
-        server.capture_signals = nullcontext  # type: ignore[method-assign,assignment]
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
         try:
             async with (
+                serving(app, settings.api_port),
                 build_worker(dev_server.client, store, settings),
                 httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.api_port}", timeout=30) as http,
             ):
@@ -156,8 +136,6 @@ async def world(dev_server: WorkflowEnvironment, postgres: tuple[str, str]) -> A
                 await enrolled_with_placement(api, tid)
                 yield World(api, tid, await evidence_by(api, tid))
         finally:
-            server.should_exit = True
-            await serving
             await pool.close()
 
 
