@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from uuid import UUID
 
 GENESIS = bytes(32)
@@ -41,35 +41,25 @@ def canonical_data(data: Mapping[str, Any]) -> str:
     return _CANONICAL(data)
 
 
-def content_digest(
-    *,
-    event_id: UUID,
-    stream_id: str,
-    version: int,
-    type: str,
-    schema_version: int,
-    data: Mapping[str, Any] | str,
-    actor_id: str,
-    actor_role: str,
-    correlation_id: str,
-    causation_id: str,
-    occurred_at: datetime,
-) -> bytes:
+class EventContent(TypedDict):
+    """What the content digest covers: the whole event but `recorded_at`."""
+
+    event_id: UUID
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    data: Mapping[str, Any] | str
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    causation_id: str
+    occurred_at: datetime
+
+
+def content_digest(**content: Unpack[EventContent]) -> bytes:
     """SHA-256 of the event's canonical JSON document (`canonical_text`)."""
-    text = canonical_text(
-        event_id=event_id,
-        stream_id=stream_id,
-        version=version,
-        type=type,
-        schema_version=schema_version,
-        data=data,
-        actor_id=actor_id,
-        actor_role=actor_role,
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-        occurred_at=occurred_at,
-    )
-    return hashlib.sha256(text.encode()).digest()
+    return hashlib.sha256(canonical_text(**content).encode()).digest()
 
 
 def canonical_text(
