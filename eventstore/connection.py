@@ -26,6 +26,17 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
 )
 
 
+async def _no_session_to_reset(conn: asyncpg.Connection) -> None:
+    """What a pool does to a connection handed back, beyond asyncpg rolling back an open transaction: nothing.
+
+    asyncpg's default sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release: a second round trip for every `pool.fetch`, a third of a one-event append's time (measured with
+    bench/event_store.py). Our code leaves no session state behind: locks are transaction-scoped (the migration
+    lock is the one session lock, and `migrate` drops the connection if it cannot release it), cursors live in
+    transactions, nothing LISTENs, and settings are changed only with SET LOCAL or at connect.
+    """
+
+
 def redact(url: str) -> str:
     """The URL with any password replaced by ***, for messages and logs."""
     parts = urlsplit(url)
@@ -50,6 +61,7 @@ async def create_pool(
             min_size=min_size,
             max_size=max_size,
             timeout=connect_timeout_s,
+            reset=_no_session_to_reset,
             server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "gmts"},
         )
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:

@@ -57,5 +57,9 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
                     )
                 applied_now.append(name)
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
+            try:
+                await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
+            except BaseException:
+                conn.terminate()  # the pool does not reset sessions (connection.py): never hand on the lock
+                raise
     return applied_now
