@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import asyncpg
 
-from domain.events import RecordedEvent
-from eventstore.store import EVENT_COLUMNS, row_to_event
+from domain.events import RecordedEvent, StoredEvent, from_stored
+from eventstore.store import EVENT_COLUMNS
 
 
 class LogPosition(NamedTuple):
@@ -39,16 +39,32 @@ class LogPosition(NamedTuple):
 START = LogPosition(0, 0)
 
 
-class LoggedEvent(NamedTuple):
-    position: LogPosition
-    event: RecordedEvent
+class LoggedEvent(asyncpg.Record):
+    """A row of the global log as the driver built it: its position, and the event still as stored.
+
+    Nothing is decoded until asked for (`stored`, `event`): a follower that only copies, counts or filters
+    by type never pays for the JSON and the pydantic model; one that wants the event (the projector) asks
+    for `event` once, which validates it then (and again on each access: keep what it returns).
+    """
+
+    @property
+    def position(self) -> LogPosition:
+        return LogPosition(self[0], self[1])
+
+    @property
+    def stored(self) -> StoredEvent:
+        return StoredEvent(*self[2:])
+
+    @property
+    def event(self) -> RecordedEvent:
+        return from_stored(self.stored)
 
 
 async def read_log(
     conn: asyncpg.Pool | asyncpg.Connection, after: LogPosition, limit: int = 1000
 ) -> list[LoggedEvent]:
     """The next events after `after` that can never be preceded by a later commit."""
-    rows = await conn.fetch(
+    rows: list[LoggedEvent] = await conn.fetch(
         f"SELECT transaction_id::text::bigint AS txid, global_position, {EVENT_COLUMNS} FROM events"
         " WHERE (transaction_id, global_position) > ($1::text::xid8, $2)"
         "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
@@ -56,5 +72,6 @@ async def read_log(
         str(after.transaction_id),
         after.global_position,
         limit,
+        record_class=LoggedEvent,
     )
-    return [LoggedEvent(LogPosition(r["txid"], r["global_position"]), row_to_event(r[2:])) for r in rows]
+    return rows

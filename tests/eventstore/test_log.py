@@ -78,3 +78,14 @@ async def test_the_log_pages_in_order_without_repeats(store: EventStore, pool: a
         position = page[-1].position
     stored = await pool.fetch("SELECT event_id::text FROM events ORDER BY global_position")
     assert collected == [r["event_id"] for r in stored]
+
+
+async def test_a_logged_event_is_the_stored_row_and_decodes_to_what_the_stream_read_gives(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    appended = await store.append("trainee-rows", 0, evidence("trainee-rows", count=2))
+    logged = await read_log(pool, START)
+    assert [e.stored.event_id for e in logged] == [e.event_id for e in appended]
+    assert {e.stored.type for e in logged} == {"EvidenceSubmitted"}
+    assert [e.event for e in logged] == await store.read_stream("trainee-rows")
+    assert [e.position.global_position for e in logged] == sorted(e.position.global_position for e in logged)
