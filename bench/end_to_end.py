@@ -134,6 +134,7 @@ class Config:
         1_000  # at the smaller fills (their growth shows in events/s and ms/journey)
     )
     replay_processes: int = os.cpu_count() or 1
+    worker_cached_journeys: int | None = None  # the service's GMTS_WORKER_CACHED_JOURNEYS; default: its own
     verify_streams: int = 50
     lag_poll_s: float = 0.05
     database_url: str | None = (
@@ -309,6 +310,7 @@ TEMPORAL = "Temporal dev server"
 POSTGRES = "PostgreSQL"
 BARE_WORKER = "bare-update worker"
 LOAD = "load generator"
+SERVICE_RSS = "service RSS MiB"  # sampled, not a CPU figure: reported as it is at the end of a phase
 PARTIES = (SERVICE, TEMPORAL, POSTGRES, BARE_WORKER, LOAD)
 
 
@@ -332,6 +334,9 @@ class Meter:
             if self.bare_worker is not None:
                 out[BARE_WORKER] = sum(_tree_cpu_s(self.bare_worker))
         out[LOAD] = _cpu_s(psutil.Process(), reaped=False)
+        with contextlib.suppress(psutil.Error):
+            if self.service is not None:
+                out[SERVICE_RSS] = self.service.memory_info().rss / 2**20
         t = psutil.cpu_times()
         out["machine"] = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
         return out
@@ -353,6 +358,7 @@ def cpu_per_command(
     service = [out[p] for p in (SERVICE, TEMPORAL, POSTGRES, BARE_WORKER)]
     known = [x for x in service if x is not None]
     out["service processes"] = round(sum(known), 2) if known else None
+    out[SERVICE_RSS] = _r(after.get(SERVICE_RSS), 0)
     m0, m1 = before.get("machine"), after.get("machine")
     out["other_processes_cores"] = (
         round(max(0.0, (m1 - m0) - used) / wall_s, 2)
@@ -999,6 +1005,11 @@ async def run_benchmark(
             secret,
             GMTS_TEMPORAL_PORT=str(temporal_port),
             GMTS_TEMPORAL_UI_PORT=str(free_port()),
+            **(
+                {"GMTS_WORKER_CACHED_JOURNEYS": str(config.worker_cached_journeys)}
+                if config.worker_cached_journeys is not None
+                else {}
+            ),
         ),
         folder,
     )
@@ -1366,8 +1377,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"model at that version (polled every {cfg['lag_poll_s'] * 1000:g} ms).",
         "",
         "| phase | trainees | commands | failed | cmds/s | x bare update | x bare insert | p50 / p95 / p99 "
-        "| p99 x bare | wall ms/cmd | service CPU ms/cmd | load gen. CPU | other load (cores) | projector lag p50 / p99 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p99 x bare | wall ms/cmd | service CPU ms/cmd | load gen. CPU | other load (cores) | projector lag p50 / p99 "
+        "| service RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     by_name = {p["phase"]: p for p in [*result["baselines"], *result["load"]]}
     for p in [by_name[name] for name in result["timeline"]]:
@@ -1393,7 +1405,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_ratio(p['commands_per_s'], insert['commands_per_s']) if is_load and insert else '-'} "
             f"| {_v(p['p50_ms'])} / {_v(p['p95_ms'])} / {_v(p['p99_ms'])} "
             f"| {_ratio(p['p99_ms'], best_p99) if is_load else '-'} | {_v(p['wall_ms_per_command'], 2)} | {service} "
-            f"| {_v(c.get(LOAD), 2)} | {_v(c.get('other_processes_cores'), 2)} | {lag_text} |"
+            f"| {_v(c.get(LOAD), 2)} | {_v(c.get('other_processes_cores'), 2)} | {lag_text} "
+            f"| {_v(c.get(SERVICE_RSS), 0)} |"
         )
     busy = [
         p
@@ -1554,6 +1567,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--replay-processes", type=int, help=f"replay processes (default {defaults.replay_processes})"
     )
     parser.add_argument(
+        "--worker-cached-journeys",
+        type=int,
+        help="journeys the service's worker keeps in memory (GMTS_WORKER_CACHED_JOURNEYS; default: the service's)",
+    )
+    parser.add_argument(
         "--database-url", help="a PostgreSQL server to use (default: an embedded one in a temporary folder)"
     )
     args = parser.parse_args(argv)
@@ -1570,6 +1588,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "audit_repeats": args.audit_repeats,
         "replay_journeys": args.replay_journeys,
         "replay_processes": args.replay_processes,
+        "worker_cached_journeys": args.worker_cached_journeys,
         "database_url": args.database_url,
     }
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
