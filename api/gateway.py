@@ -22,7 +22,8 @@ from api.problems import Refused
 from config.settings import Settings
 from domain.commands import Command, EnrolTrainee
 from domain.status import StatusSummary
-from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
+from workflows.journey_input import JourneyInput, workflow_id_for
+from workflows.trainee_journey import TraineeJourneyWorkflow
 
 RETRY_AFTER_S = 5  # what a 503 asks a client to wait before sending the request again
 COMMAND: Any = TraineeJourneyWorkflow.command  # takes the AnyCommand union; every Command subclass is in it

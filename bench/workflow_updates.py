@@ -85,13 +85,8 @@ with workflow.unsafe.imports_passed_through():
     from eventstore.embedded import ensure_database, start_server
     from eventstore.migrate import migrate
     from eventstore.store import EventStore
-    from workflows.trainee_journey import (
-        STORE_RETRY,
-        STORE_TIMEOUT,
-        JourneyInput,
-        TraineeJourneyWorkflow,
-        workflow_id_for,
-    )
+    from workflows.journey_input import JourneyInput, workflow_id_for
+    from workflows.trainee_journey import STORE_RETRY, STORE_TIMEOUT, TraineeJourneyWorkflow
 
 RESULTS = Path(__file__).parent / "results"
 NAME = "workflow_updates"

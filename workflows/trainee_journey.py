@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.evolve import fold
     from domain.state import Outcome, TraineeState
     from domain.status import StatusSummary, TraineeStatus, status_of, summary_of
+    from workflows.journey_input import JourneyInput
 
 EVENT_IDS = UUID("0c6f5b8e-7a53-4e4b-9a59-3f3d7b2a9e10")
 # The append is a local activity: a regular one's round trip through the server cost ~33 ms of a ~53 ms command
@@ -79,18 +80,6 @@ STORE_TIMEOUT = timedelta(seconds=30)
 STORE_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )
-
-
-class JourneyInput(BaseModel):
-    trainee_id: str
-    stream_version: int = 0  # > 0 when continuing: reload the stream and check it reaches this version
-    max_history_length: int = 10_000
-    hr_retry_initial_interval_s: float = 1.0
-    hr_retry_for_days: float = 14.0
-
-
-def workflow_id_for(trainee_id: str) -> str:
-    return f"trainee-journey-{trainee_id}"
 
 
 @workflow.defn

@@ -24,7 +24,7 @@ from eventstore.store import EventStore
 from eventstore.verify import verify
 from tests.faults.load import PROBLEM, RETRYABLE, Ledger
 from tests.hr_receiver import HRReceiver
-from workflows.trainee_journey import workflow_id_for
+from workflows.journey_input import workflow_id_for
 
 
 def idempotency_key_of(event: RecordedEvent) -> str:

@@ -13,7 +13,7 @@ import pytest
 from domain.events import stream_id_for
 from tests.faults.checks import check_journeys
 from tests.faults.conftest import COMMAND_WAIT_S, Stack
-from workflows.trainee_journey import workflow_id_for
+from workflows.journey_input import workflow_id_for
 
 pytestmark = pytest.mark.faults
 

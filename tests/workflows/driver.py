@@ -23,7 +23,8 @@ from domain.commands import (
 from domain.events import DocumentRef, PlacementKind, ReviewOutcome
 from domain.framework import framework_for_specialism
 from domain.status import StatusSummary
-from workflows.trainee_journey import JourneyInput, TraineeJourneyWorkflow, workflow_id_for
+from workflows.journey_input import JourneyInput, workflow_id_for
+from workflows.trainee_journey import TraineeJourneyWorkflow
 
 PROGRAMME_MANAGER = Actor(id="pm-test", role=Role.PROGRAMME_MANAGER)
 

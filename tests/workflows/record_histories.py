@@ -35,7 +35,7 @@ from eventstore.bootstrap import open_store
 from tests.hr_receiver import hr_receiver
 from tests.workflows.driver import enrol, journey, send
 from worker.build import build_worker
-from workflows.trainee_journey import workflow_id_for
+from workflows.journey_input import workflow_id_for
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -325,7 +325,7 @@ async def test_a_journey_forgotten_by_temporal_is_not_started_afresh(
     from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 
     from domain.commands import WithdrawTrainee
-    from workflows.trainee_journey import workflow_id_for
+    from workflows.journey_input import workflow_id_for
 
     client = dev_server.client
     tid, _ = trainee()
