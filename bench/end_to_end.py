@@ -234,8 +234,16 @@ class GmtsProcess:
 
 
 def service_env(folder: Path, database_url: str, jwt_secret: str, **more: str) -> dict[str, str]:
-    """The environment of a service process: nothing inherited from GMTS_ variables, every port free."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GMTS_")}
+    """The environment of a service process: nothing inherited from GMTS_ variables, every port free.
+
+    Python writes its bytecode cache, as it does by default and as the image's `pip install .` has it: with
+    PYTHONDONTWRITEBYTECODE set (as on the machine these figures come from), the workflow sandbox compiled the
+    workflow module from source for every journey it started or replayed, an eighth of the service's CPU
+    during enrolments (py-spy).
+    """
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("GMTS_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(
         GMTS_DATA_DIR=str(folder),
         GMTS_DATABASE_URL=database_url,
