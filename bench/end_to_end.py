@@ -1445,12 +1445,30 @@ def markdown(result: dict[str, Any]) -> str:
         "### Cost per command as the trainees grow",
         "",
         f"The same work at each size (each walk: {cfg['walkers']} trainees x 9 commands; enrolments: every new "
-        "trainee), at a fixed client concurrency; ratios against the smallest size.",
+        "trainee), at a fixed client concurrency; ratios against the smallest size. Beside the walk, for "
+        "information (the goal is judged on the walk's own figures): the bare update's CPU per update in the "
+        "phases just before and after it (its worker, the dev server and PostgreSQL; the mean of the two), "
+        "which touches none of the trainees' journeys, and the walk's CPU as a multiple of it.",
         "",
         "| trainees | walk: wall ms/cmd | x smallest | walk: service CPU ms/cmd | x smallest | enrol: wall ms/cmd "
-        "| x smallest | enrol: service CPU ms/cmd | x smallest |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| x smallest | enrol: service CPU ms/cmd | x smallest | bare update beside the walk: CPU ms/update "
+        "| x smallest | walk CPU / bare CPU | x smallest |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def bare_cpu(walk: dict[str, Any]) -> float | None:
+        around = [
+            b["cpu_ms_per_command"].get("service processes")
+            for b in result["baselines"]
+            if b["phase"] in walk["bare_neighbours"]
+        ]
+        known = [x for x in around if x]
+        return sum(known) / len(known) if known else None
+
+    def per_bare(walk: dict[str, Any]) -> float | None:
+        own, bare = walk["cpu_ms_per_command"].get("service processes"), bare_cpu(walk)
+        return own / bare if own and bare else None
+
     for w, e in zip(walks, enrols, strict=True):
         cells = []
         for p, first in ((w, walks[0]), (e, enrols[0])):
@@ -1463,6 +1481,12 @@ def markdown(result: dict[str, Any]) -> str:
                     first["cpu_ms_per_command"].get("service processes"),
                 ),
             ]
+        cells += [
+            _v(bare_cpu(w), 2),
+            _ratio(bare_cpu(w), bare_cpu(walks[0])),
+            _v(per_bare(w), 2),
+            _ratio(per_bare(w), per_bare(walks[0])),
+        ]
         lines.append(f"| {w['trainees']:,} | " + " | ".join(cells) + " |")
 
     lines += [
