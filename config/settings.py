@@ -57,6 +57,15 @@ class Settings(BaseSettings):
         "run's history first (Temporal's max_cached_workflows). The default holds a national intake: about "
         "0.2 MiB each measured, and a replay blocks the worker's event loop for milliseconds.",
     )
+    worker_new_journey_polls: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="Of the worker's workflow-task polls, the share that asks for journeys not in its memory "
+        "(new enrolments, replays) against those it keeps (Temporal's nonsticky_to_sticky_poll_ratio). 1.0 "
+        "halved enrolment p99 when many trainees enrol at once, and cost the dev server 5-12% more CPU per "
+        "later command (bench/end_to_end.py, two runs each).",
+    )
     max_history_length: int = Field(
         default=10_000, ge=100, description="Continue a journey as new past this many history events."
     )

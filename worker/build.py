@@ -31,5 +31,6 @@ def build_worker(
         task_queue=task_queue or settings.task_queue,
         workflows=[TraineeJourneyWorkflow],
         max_cached_workflows=settings.worker_cached_journeys,
+        nonsticky_to_sticky_poll_ratio=settings.worker_new_journey_polls,
         activities=[journal.append_events, journal.load_stream, hr.hr_endpoints, hr.notify_hr, send_reminder],
     )

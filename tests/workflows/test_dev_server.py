@@ -196,6 +196,7 @@ async def test_with_no_journeys_kept_in_memory_each_command_replays_its_run_and_
     task_queue = f"journeys-{uuid.uuid4().hex[:8]}"
     built = build_worker(client, store, settings, task_queue=task_queue)
     assert built.config()["max_cached_workflows"] == 0
+    assert built.config()["nonsticky_to_sticky_poll_ratio"] == Settings().worker_new_journey_polls == 0.2
     async with built:
         await enrolled_with_placement(client, task_queue, tid)
         summaries = [await send(client, tid, evidence(me, n)) for n in range(3)]
