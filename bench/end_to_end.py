@@ -78,7 +78,8 @@ from typing import Any
 import asyncpg
 import httpx
 import psutil
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from api.auth import issue_token
@@ -667,12 +668,13 @@ class BareUpdates:
         )
         self.handles: list[Any] = []
         self.phases = 0
+        self.start_phases = 0
 
     async def start(self) -> None:
         self.process.start()
         assert self.process.pid is not None
         self.worker = psutil.Process(self.process.pid)
-        client = await Client.connect(self.address)
+        self.client = client = await Client.connect(self.address)
         self.handles = await asyncio.gather(
             *(
                 client.start_workflow(
@@ -710,6 +712,65 @@ class BareUpdates:
         self.meter.bare_worker = None
         phase = Phase(
             f"bare update #{self.phases}", None, len(latencies), len(errors), wall, latencies, errors, cpu
+        )
+        self.log(_line(phase))
+        return phase
+
+    async def start_phase(self) -> Phase:
+        """What an enrolment is to Temporal with nothing of ours in it: `BareWorkflow.ping` sent with start, each
+        to a new workflow (update-with-start, as the API enrols), the clients back to back; a quarter as many as
+        a bare-update phase. The workflows are ended afterwards, untimed. Information beside the enrolments."""
+        self.start_phases += 1
+        n = len(self.handles)
+        total = max(n, self.config.bare_updates // 4)
+        prefix = f"{self.task_queue}-start-{self.start_phases}"
+        latencies: list[float] = []
+        errors: list[str] = []
+
+        async def send(first: int, count: int) -> None:
+            for i in range(first, first + count):
+                start = WithStartWorkflowOperation(
+                    BareWorkflow.run,
+                    id=f"{prefix}-{i}",
+                    task_queue=self.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                )
+                t = time.perf_counter()
+                try:
+                    await self.client.execute_update_with_start_workflow(
+                        BareWorkflow.ping, start_workflow_operation=start
+                    )
+                except Exception as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                latencies.append((time.perf_counter() - t) * 1000)
+
+        shares = [total // n + (i < total % n) for i in range(n)]
+        firsts = [sum(shares[:i]) for i in range(n)]
+        settle_heap()
+        self.meter.bare_worker = self.worker
+        before = self.meter.sample()
+        begin = time.perf_counter()
+        await asyncio.gather(*(send(f, c) for f, c in zip(firsts, shares, strict=True)))
+        wall = time.perf_counter() - begin
+        cpu = cpu_per_command(before, self.meter.sample(), len(latencies), wall)
+        self.meter.bare_worker = None
+        gate = asyncio.Semaphore(n)
+
+        async def finish(i: int) -> None:
+            async with gate:
+                await self.client.get_workflow_handle(f"{prefix}-{i}").signal(BareWorkflow.finish)
+
+        await asyncio.gather(*(finish(i) for i in range(total)), return_exceptions=True)
+        phase = Phase(
+            f"bare update-with-start #{self.start_phases}",
+            None,
+            len(latencies),
+            len(errors),
+            wall,
+            latencies,
+            errors,
+            cpu,
         )
         self.log(_line(phase))
         return phase
@@ -1042,6 +1103,8 @@ async def run_benchmark(
         # Bare-update phases between the load phases: each load phase is judged against the ones just before
         # and just after it, so a change in the machine's other load does not tilt the comparison.
         timeline: list[Phase] = [await bare.phase()]
+        # Beside the enrolments only (information): kept out of the timeline, which judges against bare updates.
+        starts: list[Phase] = [await bare.start_phase()]
 
         log("load:")
         population = Population(settings)
@@ -1076,6 +1139,7 @@ async def run_benchmark(
                     timeline.append(await load.run(f"walk at {size:,}", size, jobs))
                     timeline.append(await bare.phase())
                     population.walked.update(walkers)
+                starts.append(await bare.start_phase())
         finally:
             await bare.stop()
         await lag.settle(120)
@@ -1206,6 +1270,7 @@ async def run_benchmark(
             "machine": machine(postgres_version, load_before),
             "baselines": [b.as_dict() for b in baselines],
             "load": [{**p.as_dict(), "bare_neighbours": neighbours[p.name]} for p in phases],
+            "start_baselines": [p.as_dict() for p in starts],
             "timeline": [baselines[0].name, *(p.name for p in timeline)],
             "checks": {
                 "read_model_trainees": projected,
@@ -1436,6 +1501,40 @@ def markdown(result: dict[str, Any]) -> str:
             lines.append(
                 f"\nRetried: {p['retried']} request(s) in {p['phase']} after a transport error (the same "
                 "Idempotency-Key, as the API invites); their latency counts from the first attempt."
+            )
+
+    starts = result.get("start_baselines") or []
+    if starts:
+        best_rate = max(b["commands_per_s"] for b in starts)
+        best_p99 = min(b["p99_ms"] for b in starts if b["p99_ms"])
+        lines += [
+            "",
+            "### Enrolments beside a bare update-with-start (information)",
+            "",
+            "An enrolment starts a journey with an update (update-with-start). Beside the goal's bare update, this "
+            "is what that costs Temporal with nothing of ours in it: `BareWorkflow.ping` sent with start to a new "
+            "workflow each time, by the same clients, before the load and after it; ratios against the better of "
+            "the two. CPU in ms per start: the bare worker / the dev server / PostgreSQL (sum).",
+            "",
+            "| phase | commands | failed | cmds/s | x bare update-with-start | p50 / p95 / p99 | p99 x | CPU ms/cmd |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for b in starts:
+            c = b["cpu_ms_per_command"]
+            lines.append(
+                f"| {b['phase']} | {b['commands']:,} | {b['failed']} | {b['commands_per_s']:,.1f} | - "
+                f"| {_v(b['p50_ms'])} / {_v(b['p95_ms'])} / {_v(b['p99_ms'])} | - "
+                f"| {_v(c.get(BARE_WORKER), 2)} / {_v(c.get(TEMPORAL), 2)} / {_v(c.get(POSTGRES), 2)} "
+                f"({_v(c.get('service processes'), 2)}) |"
+            )
+        for e in [p for p in result["load"] if p["phase"].startswith("enrol")]:
+            c = e["cpu_ms_per_command"]
+            lines.append(
+                f"| {e['phase']} | {e['commands']:,} | {e['failed']} | {e['commands_per_s']:,.1f} "
+                f"| {_ratio(e['commands_per_s'], best_rate)} "
+                f"| {_v(e['p50_ms'])} / {_v(e['p95_ms'])} / {_v(e['p99_ms'])} | {_ratio(e['p99_ms'], best_p99)} "
+                f"| {_v(c.get(SERVICE), 2)} / {_v(c.get(TEMPORAL), 2)} / {_v(c.get(POSTGRES), 2)} "
+                f"({_v(c.get('service processes'), 2)}) |"
             )
 
     walks = [p for p in result["load"] if p["phase"].startswith("walk")]

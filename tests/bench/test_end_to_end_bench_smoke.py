@@ -33,8 +33,15 @@ async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres
     )
     for name in bare:
         assert (baselines[name]["commands"], baselines[name]["failed"]) == (QUICK.bare_updates, 0)
+    starts = result["start_baselines"]
+    assert [b["phase"] for b in starts] == ["bare update-with-start #1", "bare update-with-start #2"]
+    for b in starts:
+        expected = max(QUICK.concurrency, QUICK.bare_updates // 4)
+        assert (b["commands"], b["failed"]) == (expected, 0), b["errors"]
+        assert b["cpu_ms_per_command"][TEMPORAL] is not None
     timeline = result["timeline"]
     assert timeline[0] == "bare insert"
+    assert not any(name.startswith("bare update-with-start") for name in timeline), "never a bare neighbour"
     assert [name.startswith("bare update") for name in timeline[1:]] == [True, False] * (
         2 * len(QUICK.trainees)
     ) + [True]
@@ -91,6 +98,7 @@ async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres
     assert report.count("**MISS**") >= len(missed), "a miss is never hidden"
     for size in QUICK.trainees:
         assert f"| walk at {size:,} |" in report
+    assert "### Enrolments beside a bare update-with-start (information)" in report
 
     conn = await asyncpg.connect(server)
     try:
