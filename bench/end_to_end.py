@@ -719,7 +719,8 @@ class BareUpdates:
     async def start_phase(self) -> Phase:
         """What an enrolment is to Temporal with nothing of ours in it: `BareWorkflow.ping` sent with start, each
         to a new workflow (update-with-start, as the API enrols), the clients back to back; a quarter as many as
-        a bare-update phase. The workflows are ended afterwards, untimed. Information beside the enrolments."""
+        a bare-update phase. The workflows are ended and awaited afterwards, untimed. Information beside the
+        enrolments."""
         self.start_phases += 1
         n = len(self.handles)
         total = max(n, self.config.bare_updates // 4)
@@ -759,7 +760,9 @@ class BareUpdates:
 
         async def finish(i: int) -> None:
             async with gate:
-                await self.client.get_workflow_handle(f"{prefix}-{i}").signal(BareWorkflow.finish)
+                handle = self.client.get_workflow_handle(f"{prefix}-{i}")
+                await handle.signal(BareWorkflow.finish)
+                await handle.result()  # closed before the next phase, so none of its work lands there
 
         await asyncio.gather(*(finish(i) for i in range(total)), return_exceptions=True)
         phase = Phase(
