@@ -15,7 +15,7 @@ What runs where (each a process of its own; the machine's cores are shared by al
 - the load generator: this process, httpx async clients with JWTs (api/auth.py `issue_token`), a fixed number
   of them at once (`--concurrency`), each walking one trainee at a time; it also polls the read model for the
   projector's lag, runs the bare-update clients and the bare inserts, the bulk fill and the audit timings;
-- the bare update's worker (`BareWorkflow` from bench/workflow_updates.py): a process of its own, only during
+- the bare update's worker (`BareWorkflow` from bench/bare_workflow.py): a process of its own, only during
   the baseline;
 - the auditors' API: `gmts api` on the bulk-filled database, only during the audit timings;
 - the status replay: one process per core, only during the replay.
@@ -83,10 +83,11 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from api.auth import issue_token
+from bench.bare_workflow import BareWorkflow, noop
 from bench.bulk_fill import FillResult, fill, trainee_id
 from bench.command_line import command_line
 from bench.event_store import RAW_INSERT, RAW_TABLE, make_events, raw_row
-from bench.workflow_updates import BareWorkflow, noop, percentile
+from bench.workflow_updates import percentile
 from config.settings import Settings
 from domain.actors import Role
 from domain.evolve import fold, fold_as_of
@@ -268,7 +269,10 @@ async def _bare_worker(address: str, task_queue: str) -> None:
 def bare_worker_main(address: str, task_queue: str) -> None:
     """The bare update's worker, as a process of its own (like the service's worker is). Once the worker has
     shut down, the process leaves at once: letting the interpreter finalise beside the SDK's runtime threads
-    sometimes ended in "Fatal Python error: PyGILState_Release" (seen here), noise in the benchmark's output."""
+    sometimes ended in "Fatal Python error: PyGILState_Release" (seen here), noise in the benchmark's output.
+    Bytecode is cached as in the service (`service_env`): the sandbox imports the workflow's module for every
+    workflow it starts."""
+    sys.dont_write_bytecode = False
     asyncio.run(_bare_worker(address, task_queue))
     sys.stdout.flush()
     os._exit(0)

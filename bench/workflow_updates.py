@@ -60,7 +60,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from temporalio import activity, workflow
+from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     import asyncpg
@@ -75,6 +75,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.hr import HRActivities
     from activities.payloads import AppendRequest, AppendResult
     from activities.reminders import send_reminder
+    from bench.bare_workflow import BareWorkflow, noop
     from bench.command_line import command_line
     from config.settings import Settings
     from domain.actors import Actor, Role
@@ -121,7 +122,6 @@ NARRATIVE = (
 )
 PROGRAMME_MANAGER = Actor(id="pm-bench", role=Role.PROGRAMME_MANAGER)
 COMPETENCY = "4.1.3"
-TIMEOUT = timedelta(seconds=30)
 
 # The update takes the AnyCommand union; each Command subclass is one of its members.
 COMMAND_UPDATE: Any = TraineeJourneyWorkflow.command
@@ -129,47 +129,6 @@ COMMAND_UPDATE: Any = TraineeJourneyWorkflow.command
 
 # ---------------------------------------------------------------------------------------------------------
 # The benchmark's own workflows and activity, registered on the same worker as the journey.
-
-
-@activity.defn(name="bench_noop")
-async def noop() -> None:
-    """An activity that does nothing: what an activity round trip costs by itself."""
-
-
-@workflow.defn(name="BenchBareWorkflow")
-class BareWorkflow:
-    """The baseline: updates that do nothing (or only await a no-op activity); the `finish` signal ends it."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.done = False
-
-    @workflow.run
-    async def run(self) -> int:
-        await workflow.wait_condition(lambda: self.done)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.count
-
-    @workflow.update
-    async def ping(self) -> int:
-        self.count += 1
-        return self.count
-
-    @workflow.update
-    async def ping_activity(self) -> int:
-        await workflow.execute_activity(noop, start_to_close_timeout=TIMEOUT)
-        self.count += 1
-        return self.count
-
-    @workflow.update
-    async def ping_local_activity(self) -> int:
-        await workflow.execute_local_activity(noop, start_to_close_timeout=TIMEOUT)
-        self.count += 1
-        return self.count
-
-    @workflow.signal
-    def finish(self) -> None:
-        self.done = True
 
 
 @workflow.defn(name="BenchRegularAppendJourney")
