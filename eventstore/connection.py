@@ -30,8 +30,8 @@ async def _no_session_to_reset(conn: asyncpg.Connection) -> None:
     """What a pool does to a connection handed back, beyond asyncpg rolling back an open transaction: nothing.
 
     asyncpg's default sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
-    release: a second round trip for every `pool.fetch`, a third of a one-event append's time (measured with
-    bench/event_store.py). Our code leaves no session state behind: locks are transaction-scoped (the migration
+    release: a second round trip for every `pool.fetch`; one-event appends ran 1.18-1.32x faster without it
+    (three A/B pairs of 3,000 appends). Our code leaves no session state behind: locks are transaction-scoped (the migration
     lock is the one session lock, and `migrate` drops the connection if it cannot release it), cursors live in
     transactions, nothing LISTENs, and settings are changed only with SET LOCAL or at connect.
     """
