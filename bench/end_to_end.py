@@ -68,7 +68,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -689,17 +689,18 @@ class BareUpdates:
         )
         await asyncio.gather(*(h.execute_update(BareWorkflow.ping) for h in self.handles for _ in range(2)))
 
-    async def phase(self) -> Phase:
-        self.phases += 1
-        n, total = len(self.handles), self.config.bare_updates
+    async def _timed(self, name: str, total: int, call: Callable[[int, int], Awaitable[object]]) -> Phase:
+        """`total` calls shared among the clients, each client's back to back: `call(client, k)` for its k-th;
+        timed as a whole, with the bare worker's CPU metered beside the dev server's and PostgreSQL's."""
+        n = len(self.handles)
         latencies: list[float] = []
         errors: list[str] = []
 
-        async def send(handle: Any, count: int) -> None:
-            for _ in range(count):
+        async def client(c: int, count: int) -> None:
+            for k in range(count):
                 t = time.perf_counter()
                 try:
-                    await handle.execute_update(BareWorkflow.ping)
+                    await call(c, k)
                 except Exception as exc:
                     errors.append(f"{type(exc).__name__}: {exc}")
                     continue
@@ -710,15 +711,21 @@ class BareUpdates:
         self.meter.bare_worker = self.worker
         before = self.meter.sample()
         start = time.perf_counter()
-        await asyncio.gather(*(send(h, c) for h, c in zip(self.handles, shares, strict=True)))
+        await asyncio.gather(*(client(c, count) for c, count in enumerate(shares)))
         wall = time.perf_counter() - start
         cpu = cpu_per_command(before, self.meter.sample(), len(latencies), wall)
         self.meter.bare_worker = None
-        phase = Phase(
-            f"bare update #{self.phases}", None, len(latencies), len(errors), wall, latencies, errors, cpu
-        )
+        phase = Phase(name, None, len(latencies), len(errors), wall, latencies, errors, cpu)
         self.log(_line(phase))
         return phase
+
+    async def phase(self) -> Phase:
+        self.phases += 1
+        return await self._timed(
+            f"bare update #{self.phases}",
+            self.config.bare_updates,
+            lambda c, _: self.handles[c].execute_update(BareWorkflow.ping),
+        )
 
     async def start_phase(self) -> Phase:
         """What an enrolment is to Temporal with nothing of ours in it: `BareWorkflow.ping` sent with start, each
@@ -727,59 +734,33 @@ class BareUpdates:
         enrolments."""
         self.start_phases += 1
         n = len(self.handles)
-        total = max(n, self.config.bare_updates // 4)
         prefix = f"{self.task_queue}-start-{self.start_phases}"
-        latencies: list[float] = []
-        errors: list[str] = []
+        started: list[str] = []
 
-        async def send(first: int, count: int) -> None:
-            for i in range(first, first + count):
-                start = WithStartWorkflowOperation(
-                    BareWorkflow.run,
-                    id=f"{prefix}-{i}",
-                    task_queue=self.task_queue,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                )
-                t = time.perf_counter()
-                try:
-                    await self.client.execute_update_with_start_workflow(
-                        BareWorkflow.ping, start_workflow_operation=start
-                    )
-                except Exception as exc:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                    continue
-                latencies.append((time.perf_counter() - t) * 1000)
+        def send(c: int, k: int) -> Awaitable[object]:
+            started.append(workflow_id := f"{prefix}-{c}-{k}")
+            start = WithStartWorkflowOperation(
+                BareWorkflow.run,
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+            return self.client.execute_update_with_start_workflow(
+                BareWorkflow.ping, start_workflow_operation=start
+            )
 
-        shares = [total // n + (i < total % n) for i in range(n)]
-        firsts = [sum(shares[:i]) for i in range(n)]
-        settle_heap()
-        self.meter.bare_worker = self.worker
-        before = self.meter.sample()
-        begin = time.perf_counter()
-        await asyncio.gather(*(send(f, c) for f, c in zip(firsts, shares, strict=True)))
-        wall = time.perf_counter() - begin
-        cpu = cpu_per_command(before, self.meter.sample(), len(latencies), wall)
-        self.meter.bare_worker = None
+        phase = await self._timed(
+            f"bare update-with-start #{self.start_phases}", max(n, self.config.bare_updates // 4), send
+        )
         gate = asyncio.Semaphore(n)
 
-        async def finish(i: int) -> None:
+        async def finish(workflow_id: str) -> None:
             async with gate:
-                handle = self.client.get_workflow_handle(f"{prefix}-{i}")
+                handle = self.client.get_workflow_handle(workflow_id)
                 await handle.signal(BareWorkflow.finish)
                 await handle.result()  # closed before the next phase, so none of its work lands there
 
-        await asyncio.gather(*(finish(i) for i in range(total)), return_exceptions=True)
-        phase = Phase(
-            f"bare update-with-start #{self.start_phases}",
-            None,
-            len(latencies),
-            len(errors),
-            wall,
-            latencies,
-            errors,
-            cpu,
-        )
-        self.log(_line(phase))
+        await asyncio.gather(*(finish(w) for w in started), return_exceptions=True)
         return phase
 
     async def stop(self) -> None:
