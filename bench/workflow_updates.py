@@ -67,7 +67,6 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.api.enums.v1 import EventType
     from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
     from temporalio.common import WorkflowIDConflictPolicy
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
     from temporalio.worker import Worker
 
@@ -86,6 +85,7 @@ with workflow.unsafe.imports_passed_through():
     from eventstore.embedded import ensure_database, start_server
     from eventstore.migrate import migrate
     from eventstore.store import EventStore
+    from workflows.data_converter import journey_data_converter
     from workflows.journey_input import JourneyInput, workflow_id_for
     from workflows.trainee_journey import STORE_RETRY, STORE_TIMEOUT, TraineeJourneyWorkflow
 
@@ -722,7 +722,7 @@ async def run_benchmark(
         store = EventStore(pool)
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            data_converter=pydantic_data_converter,
+            data_converter=journey_data_converter,
             dev_server_log_level="error",
         )
         task_queue = f"bench-journeys-{uuid.uuid4().hex[:8]}"

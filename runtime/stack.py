@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import uvicorn
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from config.settings import Settings
 from domain.actors import Role
 from eventstore.bootstrap import open_store
 from runtime.gc_tuning import tune_for_replay
 from runtime.temporal_dev_server import TemporalUnavailable, temporal_address
+from workflows.data_converter import journey_data_converter
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ async def connect(address: str, settings: Settings, *, wait_s: float = CONNECT_W
     while True:
         try:
             return await Client.connect(
-                address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+                address, namespace=settings.temporal_namespace, data_converter=journey_data_converter
             )
         except RuntimeError as exc:
             if loop.time() >= deadline:

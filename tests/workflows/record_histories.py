@@ -24,7 +24,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from config.settings import Settings
@@ -35,6 +34,7 @@ from eventstore.bootstrap import open_store
 from tests.hr_receiver import hr_receiver
 from tests.workflows.driver import enrol, journey, send
 from worker.build import build_worker
+from workflows.data_converter import journey_data_converter
 from workflows.journey_input import workflow_id_for
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -44,7 +44,7 @@ async def main(label: str) -> None:
     bin_dir = Path(sys.executable).parent
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(bin_dir / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=journey_data_converter,
     )
     trainee_id = "t-recorded"
     with (

@@ -35,6 +35,7 @@ from tests.workflows.driver import (
     start_placement,
 )
 from worker.build import build_worker
+from workflows.data_converter import type_adapter
 
 
 @asynccontextmanager
@@ -204,6 +205,24 @@ async def test_with_no_journeys_kept_in_memory_each_command_replays_its_run_and_
     events = await store.read_stream(f"trainee-{tid}")
     assert [s.version for s in summaries] == [3, 4, 5] == [e.version for e in events[2:]]
     assert live == status_of(fold(events)).model_dump(mode="json")
+
+
+async def test_new_journeys_share_the_payload_type_adapters(
+    dev_server: WorkflowEnvironment, store: EventStore
+) -> None:
+    """Temporal builds a payload converter per journey; ours builds each pydantic TypeAdapter once per process."""
+    client = dev_server.client
+    async with worker(client, store) as task_queue:
+        first, me = trainee()
+        await enrolled_with_placement(client, task_queue, first)
+        await send(client, first, evidence(me, 0))
+        built = type_adapter.cache_info().misses
+        for _ in range(3):
+            tid, them = trainee()
+            await enrolled_with_placement(client, task_queue, tid)
+            await send(client, tid, evidence(them, 0))
+    assert type_adapter.cache_info().misses == built, "a new journey built TypeAdapters of its own"
+    assert type_adapter.cache_info().hits > 0
 
 
 async def test_a_command_sent_again_after_the_journey_continued_as_new_is_answered_not_applied_again(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain.framework import shipped_frameworks
+from workflows.data_converter import journey_data_converter
 from workflows.trainee_journey import TraineeJourneyWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -33,6 +33,6 @@ def test_the_saved_histories_cover_a_whole_journey_for_each_generation_of_the_co
 async def test_a_saved_history_replays_deterministically(path: Path) -> None:
     shipped_frameworks()  # as the worker does, before any workflow code runs
     history = WorkflowHistory.from_json("trainee-journey-t-recorded", path.read_text())
-    replayer = Replayer(workflows=[TraineeJourneyWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[TraineeJourneyWorkflow], data_converter=journey_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import EventStore
 from tests.workflows.driver import enrol, enrolment, journey
+from workflows.data_converter import journey_data_converter
 
 GMTS = str(Path(sys.executable).parent / "gmts")
 
@@ -96,12 +96,12 @@ async def test_with_no_temporal_configured_journeys_survive_a_restart(
     tid = f"t-{uuid.uuid4().hex[:8]}"
     today = datetime.now(UTC).date()
     with gmts_worker(env) as process:
-        client = await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
+        client = await Client.connect(f"127.0.0.1:{port}", data_converter=journey_data_converter)
         await enrol(client, enrolment(tid, start=today, end=today + timedelta(days=700)), "trainee-journeys")
         stop(process)
     assert (tmp_path / "temporal.db").exists()
     with gmts_worker(env) as process:
-        client = await Client.connect(f"127.0.0.1:{port}", data_converter=pydantic_data_converter)
+        client = await Client.connect(f"127.0.0.1:{port}", data_converter=journey_data_converter)
         summary = await asyncio.wait_for(journey(client, tid).query("summary"), timeout=30)
         stop(process)
     assert summary["trainee_id"] == tid
