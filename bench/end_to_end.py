@@ -323,7 +323,6 @@ TEMPORAL = "Temporal dev server"
 POSTGRES = "PostgreSQL"
 BARE_WORKER = "bare-update worker"
 LOAD = "load generator"
-SERVICE_RSS = "service RSS MiB"  # sampled, not a CPU figure: reported as it is at the end of a phase
 PARTIES = (SERVICE, TEMPORAL, POSTGRES, BARE_WORKER, LOAD)
 
 
@@ -347,12 +346,16 @@ class Meter:
             if self.bare_worker is not None:
                 out[BARE_WORKER] = sum(_tree_cpu_s(self.bare_worker))
         out[LOAD] = _cpu_s(psutil.Process(), reaped=False)
-        with contextlib.suppress(psutil.Error):
-            if self.service is not None:
-                out[SERVICE_RSS] = self.service.memory_info().rss / 2**20
         t = psutil.cpu_times()
         out["machine"] = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
         return out
+
+    def service_rss_mib(self) -> float | None:
+        """The service process's resident memory now (a phase reports it as it is at the phase's end)."""
+        with contextlib.suppress(psutil.Error):
+            if self.service is not None:
+                return round(self.service.memory_info().rss / 2**20)
+        return None
 
 
 def cpu_per_command(
@@ -371,7 +374,6 @@ def cpu_per_command(
     service = [out[p] for p in (SERVICE, TEMPORAL, POSTGRES, BARE_WORKER)]
     known = [x for x in service if x is not None]
     out["service processes"] = round(sum(known), 2) if known else None
-    out[SERVICE_RSS] = _r(after.get(SERVICE_RSS), 0)
     m0, m1 = before.get("machine"), after.get("machine")
     out["other_processes_cores"] = (
         round(max(0.0, (m1 - m0) - used) / wall_s, 2)
@@ -398,6 +400,7 @@ class Phase:
     lag_ms: list[float] = field(default_factory=list, repr=False)
     lag_unseen: int = 0
     retried: int = 0  # requests sent again after a transport error (same Idempotency-Key)
+    service_rss_mib: float | None = None  # at the phase's end
 
     @property
     def per_s(self) -> float:
@@ -422,6 +425,7 @@ class Phase:
             "p99_ms": _r(percentile(lat, 99)),
             "max_ms": _r(lat[-1] if lat else None),
             "cpu_ms_per_command": self.cpu,
+            "service_rss_mib": self.service_rss_mib,
             "projector_lag": {
                 "acknowledged": len(lag) + self.lag_unseen,
                 "seen": len(lag),
@@ -645,7 +649,18 @@ class Load:
         await asyncio.gather(*(client() for _ in range(self.concurrency)))
         wall = time.perf_counter() - start
         cpu = cpu_per_command(before, self.meter.sample(), len(latencies), wall)
-        phase = Phase(name, size, len(latencies), failed, wall, latencies, errors, cpu, retried=retried)
+        phase = Phase(
+            name,
+            size,
+            len(latencies),
+            failed,
+            wall,
+            latencies,
+            errors,
+            cpu,
+            retried=retried,
+            service_rss_mib=self.meter.service_rss_mib(),
+        )
         self.log(_line(phase))
         return phase
 
@@ -656,6 +671,7 @@ def _line(p: Phase) -> str:
         f"  {p.name:<28} {p.commands:>6,} commands {p.per_s:7.1f}/s  p50 {p.pct(50) or 0:7.1f}  "
         f"p95 {p.pct(95) or 0:7.1f}  p99 {p.pct(99) or 0:7.1f} ms  failed {p.failed}  CPU ms/command: "
         + ", ".join(f"{k} {v}" for k, v in cpu.items() if v is not None)
+        + ("" if p.service_rss_mib is None else f"; service RSS {p.service_rss_mib:,.0f} MiB")
     )
 
 
@@ -715,7 +731,17 @@ class BareUpdates:
         wall = time.perf_counter() - start
         cpu = cpu_per_command(before, self.meter.sample(), len(latencies), wall)
         self.meter.bare_worker = None
-        phase = Phase(name, None, len(latencies), len(errors), wall, latencies, errors, cpu)
+        phase = Phase(
+            name,
+            None,
+            len(latencies),
+            len(errors),
+            wall,
+            latencies,
+            errors,
+            cpu,
+            service_rss_mib=self.meter.service_rss_mib(),
+        )
         self.log(_line(phase))
         return phase
 
@@ -805,7 +831,17 @@ async def bare_inserts(server_url: str, config: Config, meter: Meter, log: Calla
     finally:
         await pool.close()
         await _drop(server_url, [database])
-    phase = Phase("bare insert", None, len(latencies), 0, wall, latencies, [], cpu)
+    phase = Phase(
+        "bare insert",
+        None,
+        len(latencies),
+        0,
+        wall,
+        latencies,
+        [],
+        cpu,
+        service_rss_mib=meter.service_rss_mib(),
+    )
     log(_line(phase))
     return phase
 
@@ -1467,7 +1503,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_v(p['p50_ms'])} / {_v(p['p95_ms'])} / {_v(p['p99_ms'])} "
             f"| {_ratio(p['p99_ms'], best_p99) if is_load else '-'} | {_v(p['wall_ms_per_command'], 2)} | {service} "
             f"| {_v(c.get(LOAD), 2)} | {_v(c.get('other_processes_cores'), 2)} | {lag_text} "
-            f"| {_v(c.get(SERVICE_RSS), 0)} |"
+            f"| {_v(p.get('service_rss_mib'), 0)} |"
         )
     busy = [
         p

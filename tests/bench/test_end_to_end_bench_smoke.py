@@ -9,6 +9,8 @@ import asyncpg
 
 from bench.end_to_end import (
     LOAD,
+    PARTIES,
+    POSTGRES,
     QUERIES,
     QUICK,
     SERVICE,
@@ -65,6 +67,9 @@ async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres
             assert (cpu[SERVICE] or 0) > 0, "the service process's CPU is metered"
             assert cpu[TEMPORAL] is not None
             assert cpu[LOAD] is not None
+            assert set(cpu) >= {SERVICE, TEMPORAL, POSTGRES, LOAD}, "CPU per command, and nothing but CPU"
+            assert all(k in PARTIES or k in {"service processes", "other_processes_cores"} for k in cpu)
+            assert (phase["service_rss_mib"] or 0) > 50, "the service's memory is reported beside its CPU"
 
     checks = result["checks"]
     assert checks["read_model_trainees"] == checks["enrolled"] == QUICK.trainees[-1]
