@@ -584,7 +584,11 @@ def build_router() -> APIRouter:
         after: Position = 0,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:
-        """Events across trainees by actor, type, competency, trainee and time; page with `after`."""
+        """Events across trainees by actor, type, competency, trainee and time; page with `after`.
+
+        In global order, except a time window asked for without a trainee, actor or competency: that comes in
+        recorded order (ties by position), which differs only where appends ran concurrently. Either way pass
+        `next_after` back as `after` for the next page."""
         require(principal, AUDITORS, "querying the audit trail")
         page = await audit(
             services(request).pool,

@@ -1,5 +1,12 @@
 """Auditors' queries across streams, with keyset pagination (a cursor, not an offset, so deep pages stay fast
-and a page never repeats or skips rows when new events arrive)."""
+and a page never repeats or skips rows when new events arrive).
+
+Events come in global order, except for a time window asked for without a trainee, actor or competency: those
+come in recorded order (ties by position), the order of the `events_by_time` index, so each page is a short
+range scan of it. In global order, a window's first page had PostgreSQL walk the log from the start until it
+reached the window (1.2-1.7 s a page at 5,000,000 events); recorded order and global order differ only where
+appends ran concurrently. The cursor is a position either way: the last event of the page before.
+"""
 
 from __future__ import annotations
 
@@ -54,12 +61,23 @@ async def audit(pool: asyncpg.Pool, q: AuditQuery) -> AuditPage:
     if q.recorded_to is not None:
         add("e.recorded_at < {}", q.recorded_to)
     source = "events e"
+    order = "e.global_position"
     if q.competency_id is not None:
         source = "event_competencies c JOIN events e USING (global_position)"
         add("c.competency_id = {}", q.competency_id)
         where[0] = "c.global_position > $1"
+        order = "c.global_position"
+    elif _in_recorded_order(q):
+        order = "e.recorded_at, e.global_position"
+        # After the cursor's event in recorded order: the last event at or before that position, whose time
+        # the page goes on from (any position works as a cursor, as in global order).
+        where[0] = (
+            "(e.recorded_at, e.global_position) > (coalesce((SELECT c.recorded_at FROM events c"
+            " WHERE c.global_position <= $1 ORDER BY c.global_position DESC LIMIT 1), '-infinity'), $1)"
+            if q.after > 0
+            else "$1::bigint = 0"
+        )
     args.append(limit + 1)
-    order = "c.global_position" if q.competency_id is not None else "e.global_position"
     sql = (
         f"SELECT e.global_position, {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))}"
         f" FROM {source} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ${len(args)}"
@@ -67,3 +85,9 @@ async def audit(pool: asyncpg.Pool, q: AuditQuery) -> AuditPage:
     rows = await pool.fetch(sql, *args)
     page = [(r["global_position"], row_to_event(r[1:])) for r in rows[:limit]]
     return AuditPage(page, page[-1][0] if len(rows) > limit else None)
+
+
+def _in_recorded_order(q: AuditQuery) -> bool:
+    """A time window with nothing more selective to go by (a trainee, an actor, a competency)."""
+    window = q.recorded_from is not None or q.recorded_to is not None
+    return window and q.stream_id is None and q.actor_id is None and q.competency_id is None

@@ -68,6 +68,40 @@ async def test_audit_by_time_range(pool: asyncpg.Pool) -> None:
     assert len(await everything(pool, recorded_from=last)) == 4  # the last batch shares one recorded_at
 
 
+@pytest.mark.usefixtures("history")
+async def test_a_time_window_pages_in_recorded_order_each_event_once(pool: asyncpg.Pool) -> None:
+    """Given events whose recorded order is not their global order (appends that ran concurrently), when an
+    auditor pages through a time window, then the events come in recorded order, each once, and a trainee's
+    or actor's window stays in global order."""
+    positions = [r["global_position"] for r in await pool.fetch("SELECT global_position FROM events")]
+    base = (await pool.fetchval("SELECT min(recorded_at) FROM events")) + timedelta(days=1)
+    shuffled = {
+        p: base + timedelta(seconds=(7 * i) % len(positions)) for i, p in enumerate(sorted(positions))
+    }
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL session_replication_role = replica")  # past the append-only trigger
+        for position, at in shuffled.items():
+            await conn.execute("UPDATE events SET recorded_at = $2 WHERE global_position = $1", position, at)
+    in_recorded_order = sorted(positions, key=lambda p: (shuffled[p], p))
+    assert in_recorded_order != sorted(positions)
+
+    window = {"recorded_from": base, "recorded_to": base + timedelta(minutes=1)}
+    assert [p for p, _ in await everything(pool, **window)] == in_recorded_order
+    late = {"recorded_from": base + timedelta(seconds=4), "recorded_to": base + timedelta(seconds=8)}
+    assert [p for p, _ in await everything(pool, **late)] == [
+        p
+        for p in in_recorded_order
+        if base + timedelta(seconds=4) <= shuffled[p] < base + timedelta(seconds=8)
+    ]
+    # any position is a cursor: the page goes on after that event in recorded order
+    cursor = in_recorded_order[3]
+    page = await audit(pool, AuditQuery(after=cursor, limit=100, **window))
+    assert [p for p, _ in page.events] == in_recorded_order[4:]
+    by_actor = await everything(pool, actor_id="t-c", **window)
+    assert [p for p, _ in by_actor] == sorted(p for p, _ in by_actor)
+    assert len(by_actor) == 4
+
+
 async def test_an_old_schema_version_is_upcast_on_read(
     store: EventStore, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
