@@ -885,18 +885,40 @@ BY_ACTOR = "by actor, first page"
 BY_ACTOR_DEEP = "by actor, deep page (keyset)"
 BY_COMPETENCY = "by competency, first page"
 BY_COMPETENCY_DEEP = "by competency, deep page (keyset)"
+BY_WEEK = "by time window (a week), first page"
+BY_WEEK_DEEP = "by time window (a week), deep page (keyset)"
 AS_OF = "status as of an instant"
-QUERIES = (BY_ACTOR, BY_ACTOR_DEEP, BY_COMPETENCY, BY_COMPETENCY_DEEP, AS_OF)
+QUERIES = (BY_ACTOR, BY_ACTOR_DEEP, BY_COMPETENCY, BY_COMPETENCY_DEEP, BY_WEEK, BY_WEEK_DEEP, AS_OF)
 PAGE = 100
+WEEK = timedelta(days=7)
 
 
 async def audit_parameters(
     pool: asyncpg.Pool, journeys: int, repeats: int, rng: random.Random
 ) -> dict[str, list[Any]]:
-    """Fresh parameters for each run of each query, found before any timing: actors and competencies with
-    their deep cursors (the position at the middle of their events), trainees with an instant in their past."""
+    """Fresh parameters for each run of each query, found before any timing: actors, competencies and weeks
+    of the log with their deep cursors (the position at the middle of their events, in the order they page
+    in), trainees with an instant in their past."""
     params: dict[str, list[Any]] = {q: [] for q in QUERIES}
     rated = _rated()
+    log_span = await pool.fetchrow("SELECT min(recorded_at) AS first, max(recorded_at) AS last FROM events")
+    assert log_span is not None
+    first, last = log_span["first"], log_span["last"]
+    span = max(last - first - WEEK, timedelta(0))
+    for _ in range(repeats):
+        week = first + span * rng.random()
+        params[BY_WEEK].append((week, 0))
+        count = await pool.fetchval(
+            "SELECT count(*) FROM events WHERE recorded_at >= $1 AND recorded_at < $2", week, week + WEEK
+        )
+        middle = await pool.fetchval(
+            "SELECT global_position FROM events WHERE recorded_at >= $1 AND recorded_at < $2"
+            " ORDER BY recorded_at, global_position OFFSET $3 LIMIT 1",
+            week,
+            week + WEEK,
+            count // 2,
+        )
+        params[BY_WEEK_DEEP].append((week, middle or 0))
     tries = 0
     while min(len(v) for v in params.values()) < repeats and tries < repeats * 50:
         tries += 1
@@ -950,7 +972,11 @@ async def time_audit(
             tid, instant = args
             return status_of(fold_as_of(await store.read_stream(f"trainee-{tid}"), instant)).version
         key, after = args
-        filters = {"actor_id": key} if query in (BY_ACTOR, BY_ACTOR_DEEP) else {"competency_id": key}
+        filters: dict[str, Any]
+        if query in (BY_WEEK, BY_WEEK_DEEP):
+            filters = {"recorded_from": key, "recorded_to": key + WEEK}
+        else:
+            filters = {"actor_id": key} if query in (BY_ACTOR, BY_ACTOR_DEEP) else {"competency_id": key}
         return len((await audit(pool, AuditQuery(after=after, limit=PAGE, **filters))).events)
 
     async def over_http(query: str, args: tuple[Any, Any]) -> int:
@@ -959,8 +985,11 @@ async def time_audit(
             url, query_params = f"/trainees/{tid}/status", {"as_of": instant.isoformat()}
         else:
             key, after = args
-            name = "actor" if query in (BY_ACTOR, BY_ACTOR_DEEP) else "competency"
-            url, query_params = "/audit/events", {name: key, "after": after, "limit": PAGE}
+            url, query_params = "/audit/events", {"after": after, "limit": PAGE}
+            if query in (BY_WEEK, BY_WEEK_DEEP):
+                query_params |= {"recorded_from": key.isoformat(), "recorded_to": (key + WEEK).isoformat()}
+            else:
+                query_params[("actor" if query in (BY_ACTOR, BY_ACTOR_DEEP) else "competency")] = key
         response = await http.get(url, params=query_params, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} {query_params} -> {response.status_code}: {response.text[:300]}")
@@ -1617,8 +1646,8 @@ def markdown(result: dict[str, Any]) -> str:
         "### Auditors' queries on the filled store",
         "",
         f"Each query {cfg['audit_repeats']} times, one at a time, each time with fresh parameters (a random "
-        "trainee's actors, a random rated competency; deep pages start at a keyset cursor in the middle of the "
-        f"actor's or competency's events; pages of {PAGE}); \"store\" is the function the API calls "
+        "trainee's actors, a random rated competency, a random week of the log; deep pages start at a keyset "
+        f"cursor in the middle of the actor's, competency's or week's events; pages of {PAGE}); \"store\" is the function the API calls "
         '(eventstore/audit.py; for the status, the stream read, `fold_as_of` and `status_of`), "HTTP" the '
         "auditors' API (`gmts api`) with an auditor's JWT, its answer checked against the store's. ms.",
         "",
