@@ -16,7 +16,7 @@ from domain.events import RecordedEventDocument
 from domain.evolve import fold
 from domain.status import StatusSummary, summary_of
 from tests.projections.journeys import journey
-from workflows.data_converter import journey_data_converter, type_adapter
+from workflows.data_converter import JourneyPayloadConverter, journey_data_converter, type_adapter
 from workflows.journey_input import JourneyInput
 
 EVENTS = journey("t-1", seed=3, commands=60)
@@ -54,7 +54,7 @@ def test_a_type_is_adapted_once_for_every_converter_made() -> None:
     journey_data_converter.payload_converter.from_payloads(payloads, [COMMANDS])
     built = type_adapter.cache_info().misses
     for _ in range(3):  # as Temporal makes one per journey
-        converter = journey_data_converter._new_payload_converter()
+        converter = JourneyPayloadConverter()
         assert converter.from_payloads(payloads, [COMMANDS]) == [COMMAND]
     assert type_adapter.cache_info().misses == built
 
