@@ -891,6 +891,20 @@ AS_OF = "status as of an instant"
 QUERIES = (BY_ACTOR, BY_ACTOR_DEEP, BY_COMPETENCY, BY_COMPETENCY_DEEP, BY_WEEK, BY_WEEK_DEEP, AS_OF)
 PAGE = 100
 WEEK = timedelta(days=7)
+# The auditors' API's name of each AuditQuery filter the benchmark uses.
+HTTP_FILTERS = {
+    "actor_id": "actor",
+    "competency_id": "competency",
+    "recorded_from": "recorded_from",
+    "recorded_to": "recorded_to",
+}
+
+
+def audit_filters(query: str, key: Any) -> dict[str, Any]:
+    """The AuditQuery filters of one run of an actor, competency or week query."""
+    if query in (BY_WEEK, BY_WEEK_DEEP):
+        return {"recorded_from": key, "recorded_to": key + WEEK}
+    return {"actor_id": key} if query in (BY_ACTOR, BY_ACTOR_DEEP) else {"competency_id": key}
 
 
 async def audit_parameters(
@@ -972,12 +986,9 @@ async def time_audit(
             tid, instant = args
             return status_of(fold_as_of(await store.read_stream(f"trainee-{tid}"), instant)).version
         key, after = args
-        filters: dict[str, Any]
-        if query in (BY_WEEK, BY_WEEK_DEEP):
-            filters = {"recorded_from": key, "recorded_to": key + WEEK}
-        else:
-            filters = {"actor_id": key} if query in (BY_ACTOR, BY_ACTOR_DEEP) else {"competency_id": key}
-        return len((await audit(pool, AuditQuery(after=after, limit=PAGE, **filters))).events)
+        return len(
+            (await audit(pool, AuditQuery(after=after, limit=PAGE, **audit_filters(query, key)))).events
+        )
 
     async def over_http(query: str, args: tuple[Any, Any]) -> int:
         if query == AS_OF:
@@ -986,10 +997,8 @@ async def time_audit(
         else:
             key, after = args
             url, query_params = "/audit/events", {"after": after, "limit": PAGE}
-            if query in (BY_WEEK, BY_WEEK_DEEP):
-                query_params |= {"recorded_from": key.isoformat(), "recorded_to": (key + WEEK).isoformat()}
-            else:
-                query_params[("actor" if query in (BY_ACTOR, BY_ACTOR_DEEP) else "competency")] = key
+            for name, value in audit_filters(query, key).items():
+                query_params[HTTP_FILTERS[name]] = value.isoformat() if isinstance(value, datetime) else value
         response = await http.get(url, params=query_params, headers=headers)
         if response.status_code != 200:
             raise RuntimeError(f"GET {url} {query_params} -> {response.status_code}: {response.text[:300]}")
