@@ -586,9 +586,9 @@ def build_router() -> APIRouter:
     ) -> dict[str, Any]:
         """Events across trainees by actor, type, competency, trainee and time; page with `after`.
 
-        In global order, except a time window asked for without a trainee, actor or competency: that comes in
-        recorded order (ties by position), which differs only where appends ran concurrently. Either way pass
-        `next_after` back as `after` for the next page."""
+        In global order, except a competency's events and a time window asked for without a trainee or actor:
+        those come in recorded order (ties by position), which differs only where appends ran concurrently.
+        Either way pass `next_after` back as `after` for the next page."""
         require(principal, AUDITORS, "querying the audit trail")
         page = await audit(
             services(request).pool,

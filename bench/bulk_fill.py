@@ -255,7 +255,9 @@ class FillResult:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
-Chunk = tuple[list[tuple[object, ...]], list[tuple[str, int]]]  # (events rows, event_competencies rows)
+Chunk = tuple[
+    list[tuple[object, ...]], list[tuple[str, object, int]]
+]  # (events rows, event_competencies rows)
 
 
 def chunks(journeys: list[Journey], base: int, size: int = CHUNK) -> Iterator[Chunk]:
@@ -264,13 +266,13 @@ def chunks(journeys: list[Journey], base: int, size: int = CHUNK) -> Iterator[Ch
     merged: Iterator[Row] = heapq.merge(*(j.rows() for j in journeys), key=lambda row: row[_RECORDED_AT])  # type: ignore[arg-type,return-value]
     position = base
     rows: list[tuple[object, ...]] = []
-    competencies: list[tuple[str, int]] = []
+    competencies: list[tuple[str, object, int]] = []
     for row in merged:
         position += 1
         rows.append((position, *row))
         version: int = row[2]  # type: ignore[assignment]
         for cid in template_of[row[1]][version - 1].competencies:  # type: ignore[index]
-            competencies.append((cid, position))
+            competencies.append((cid, row[_RECORDED_AT], position))
         if len(rows) >= size:
             yield rows, competencies
             rows, competencies = [], []
@@ -338,7 +340,7 @@ async def write(
                     await conn.copy_records_to_table(
                         "event_competencies",
                         records=competencies,
-                        columns=("competency_id", "global_position"),
+                        columns=("competency_id", "recorded_at", "global_position"),
                     )
                 written += len(rows)
                 position = max(position, int(rows[-1][0]))  # type: ignore[call-overload]

@@ -887,8 +887,18 @@ BY_COMPETENCY = "by competency, first page"
 BY_COMPETENCY_DEEP = "by competency, deep page (keyset)"
 BY_WEEK = "by time window (a week), first page"
 BY_WEEK_DEEP = "by time window (a week), deep page (keyset)"
+BY_COMPETENCY_WEEK = "by competency in a time window (a week), first page"
 AS_OF = "status as of an instant"
-QUERIES = (BY_ACTOR, BY_ACTOR_DEEP, BY_COMPETENCY, BY_COMPETENCY_DEEP, BY_WEEK, BY_WEEK_DEEP, AS_OF)
+QUERIES = (
+    BY_ACTOR,
+    BY_ACTOR_DEEP,
+    BY_COMPETENCY,
+    BY_COMPETENCY_DEEP,
+    BY_WEEK,
+    BY_WEEK_DEEP,
+    BY_COMPETENCY_WEEK,
+    AS_OF,
+)
 PAGE = 100
 WEEK = timedelta(days=7)
 # The auditors' API's name of each AuditQuery filter the benchmark uses.
@@ -904,6 +914,9 @@ def audit_filters(query: str, key: Any) -> dict[str, Any]:
     """The AuditQuery filters of one run of an actor, competency or week query."""
     if query in (BY_WEEK, BY_WEEK_DEEP):
         return {"recorded_from": key, "recorded_to": key + WEEK}
+    if query == BY_COMPETENCY_WEEK:
+        competency, week = key
+        return {"competency_id": competency, "recorded_from": week, "recorded_to": week + WEEK}
     return {"actor_id": key} if query in (BY_ACTOR, BY_ACTOR_DEEP) else {"competency_id": key}
 
 
@@ -933,6 +946,7 @@ async def audit_parameters(
             count // 2,
         )
         params[BY_WEEK_DEEP].append((week, middle or 0))
+        params[BY_COMPETENCY_WEEK].append(((rng.choice(rated), week), 0))
     tries = 0
     while min(len(v) for v in params.values()) < repeats and tries < repeats * 50:
         tries += 1
@@ -960,7 +974,7 @@ async def audit_parameters(
         if count > PAGE and len(params[BY_COMPETENCY_DEEP]) < repeats:
             middle = await pool.fetchval(
                 "SELECT global_position FROM event_competencies WHERE competency_id = $1"
-                " ORDER BY global_position OFFSET $2 LIMIT 1",
+                " ORDER BY recorded_at, global_position OFFSET $2 LIMIT 1",  # its pages' order (eventstore/audit.py)
                 cid,
                 count // 2,
             )

@@ -51,6 +51,8 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
                         )
                     continue
                 async with conn.transaction():
+                    # A migration may rewrite a large table: the pool's statement timeout is for queries.
+                    await conn.execute("SET LOCAL statement_timeout = 0")
                     await conn.execute(sql)
                     await conn.execute(
                         "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", name, checksum

@@ -41,7 +41,9 @@ async def test_a_fill_verifies_decodes_and_indexes_as_the_store_would(pool: asyn
         }
 
     # The competency index holds what append_events would have put there, position for position.
-    rows = await pool.fetch("SELECT global_position, data::text AS data FROM events ORDER BY global_position")
+    rows = await pool.fetch(
+        "SELECT global_position, recorded_at, data::text AS data FROM events ORDER BY global_position"
+    )
     expected = set()
     for r in rows:
         data = json.loads(r["data"])
@@ -49,9 +51,9 @@ async def test_a_fill_verifies_decodes_and_indexes_as_the_store_would(pool: asyn
             *data.get("competency_ids", ()),
             *([data["competency_id"]] if "competency_id" in data else []),
         ]:
-            expected.add((cid, r["global_position"]))
+            expected.add((cid, r["recorded_at"], r["global_position"]))
     indexed = {
-        (r["competency_id"], r["global_position"])
+        (r["competency_id"], r["recorded_at"], r["global_position"])
         for r in await pool.fetch("SELECT * FROM event_competencies")
     }
     assert indexed == expected

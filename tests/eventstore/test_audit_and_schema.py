@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -15,9 +16,10 @@ from domain.upcasting import registered
 from eventstore.audit import AuditQuery, audit
 from eventstore.connection import create_pool, redact
 from eventstore.errors import DatabaseUnavailable
-from eventstore.migrate import MigrationChanged, migrate
+from eventstore.migrate import MigrationChanged, migrate, migrations
 from eventstore.store import EventStore
 from tests.eventstore.factory import evidence, revoke
+from tests.postgres import fresh_database
 
 
 @pytest.fixture
@@ -68,30 +70,49 @@ async def test_audit_by_time_range(pool: asyncpg.Pool) -> None:
     assert len(await everything(pool, recorded_from=last)) == 4  # the last batch shares one recorded_at
 
 
-@pytest.mark.usefixtures("history")
-async def test_a_time_window_pages_in_recorded_order_each_event_once(pool: asyncpg.Pool) -> None:
-    """Given events whose recorded order is not their global order (appends that ran concurrently), when an
-    auditor pages through a time window, then the events come in recorded order, each once, and a trainee's
-    or actor's window stays in global order."""
-    positions = [r["global_position"] for r in await pool.fetch("SELECT global_position FROM events")]
-    base = (await pool.fetchval("SELECT min(recorded_at) FROM events")) + timedelta(days=1)
-    shuffled = {
-        p: base + timedelta(seconds=(7 * i) % len(positions)) for i, p in enumerate(sorted(positions))
-    }
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SET LOCAL session_replication_role = replica")  # past the append-only trigger
-        for position, at in shuffled.items():
-            await conn.execute("UPDATE events SET recorded_at = $2 WHERE global_position = $1", position, at)
-    in_recorded_order = sorted(positions, key=lambda p: (shuffled[p], p))
-    assert in_recorded_order != sorted(positions)
+@dataclass(frozen=True)
+class Shuffled:
+    """The history with its recorded times shuffled: `at` each position's time, `order` positions in
+    recorded order (ties by position), `base` the earliest time."""
 
-    window = {"recorded_from": base, "recorded_to": base + timedelta(minutes=1)}
+    base: datetime
+    at: dict[int, datetime]
+    order: list[int]
+
+
+@pytest.fixture
+async def shuffled(pool: asyncpg.Pool, history: None) -> Shuffled:
+    """Events whose recorded order is not their global order, as appends that ran concurrently leave them
+    (rewritten behind the append-only triggers, in both tables that hold an event's time)."""
+    positions = sorted(r["global_position"] for r in await pool.fetch("SELECT global_position FROM events"))
+    base = (await pool.fetchval("SELECT min(recorded_at) FROM events")) + timedelta(days=1)
+    at = {p: base + timedelta(seconds=(7 * i) % len(positions)) for i, p in enumerate(positions)}
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SET LOCAL session_replication_role = replica")
+        for position, time in at.items():
+            await conn.execute(
+                "UPDATE events SET recorded_at = $2 WHERE global_position = $1", position, time
+            )
+            await conn.execute(
+                "UPDATE event_competencies SET recorded_at = $2 WHERE global_position = $1", position, time
+            )
+    order = sorted(positions, key=lambda p: (at[p], p))
+    assert order != positions
+    return Shuffled(base, at, order)
+
+
+async def test_a_time_window_pages_in_recorded_order_each_event_once(
+    pool: asyncpg.Pool, shuffled: Shuffled
+) -> None:
+    """Given events whose recorded order is not their global order, when an auditor pages through a time
+    window, then the events come in recorded order, each once, and a trainee's or actor's window stays in
+    global order."""
+    base, at, in_recorded_order = shuffled.base, shuffled.at, shuffled.order
+    window: dict[str, Any] = {"recorded_from": base, "recorded_to": base + timedelta(minutes=1)}
     assert [p for p, _ in await everything(pool, **window)] == in_recorded_order
     late = {"recorded_from": base + timedelta(seconds=4), "recorded_to": base + timedelta(seconds=8)}
     assert [p for p, _ in await everything(pool, **late)] == [
-        p
-        for p in in_recorded_order
-        if base + timedelta(seconds=4) <= shuffled[p] < base + timedelta(seconds=8)
+        p for p in in_recorded_order if base + timedelta(seconds=4) <= at[p] < base + timedelta(seconds=8)
     ]
     # any position is a cursor: the page goes on after that event in recorded order
     cursor = in_recorded_order[3]
@@ -100,6 +121,36 @@ async def test_a_time_window_pages_in_recorded_order_each_event_once(pool: async
     by_actor = await everything(pool, actor_id="t-c", **window)
     assert [p for p, _ in by_actor] == sorted(p for p, _ in by_actor)
     assert len(by_actor) == 4
+
+
+async def test_a_competency_pages_in_recorded_order_with_or_without_a_window(
+    pool: asyncpg.Pool, shuffled: Shuffled
+) -> None:
+    """Given events whose recorded order is not their global order, when an auditor pages through a
+    competency's events, alone, in a time window or with a trainee, then they come in recorded order, each
+    once, from any cursor."""
+    base, at, in_recorded_order = shuffled.base, shuffled.at, shuffled.order
+    concerning = {
+        r["global_position"]
+        for r in await pool.fetch(
+            "SELECT global_position FROM event_competencies WHERE competency_id = '4.1.3'"
+        )
+    }
+    expected = [p for p in in_recorded_order if p in concerning]
+    assert len(expected) == 8
+    assert expected != sorted(expected)
+    assert [p for p, _ in await everything(pool, competency_id="4.1.3")] == expected
+    late = {"recorded_from": base + timedelta(seconds=3), "recorded_to": base + timedelta(seconds=9)}
+    in_late = [p for p in expected if base + timedelta(seconds=3) <= at[p] < base + timedelta(seconds=9)]
+    assert in_late
+    assert len(in_late) < len(expected)
+    assert [p for p, _ in await everything(pool, competency_id="4.1.3", **late)] == in_late
+    of_c = {p for p, _ in await everything(pool, stream_id="trainee-c")}
+    assert [p for p, _ in await everything(pool, competency_id="4.1.3", stream_id="trainee-c")] == [
+        p for p in expected if p in of_c
+    ]
+    page = await audit(pool, AuditQuery(competency_id="4.1.3", after=expected[2], limit=100))
+    assert [p for p, _ in page.events] == expected[3:]
 
 
 async def test_an_old_schema_version_is_upcast_on_read(
@@ -157,3 +208,55 @@ async def test_a_statement_over_the_timeout_is_cancelled(database_url: str) -> N
             await pool.execute("SELECT pg_sleep(2)")
     finally:
         await pool.close()
+
+
+async def test_a_migration_runs_past_the_pools_statement_timeout(
+    postgres: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a pool whose statements time out after 100 ms, when a migration takes longer (as one rewriting a
+    large table does), then it is applied, and the pool's timeout still holds for queries."""
+    server, template = postgres
+    slow = ("9999_slow.sql", "CREATE TABLE slow_marker AS SELECT pg_sleep(0.3) IS NULL AS slept")
+    with_slow = [*migrations(), slow]
+    monkeypatch.setattr("eventstore.migrate.migrations", lambda: with_slow)
+    async for url in fresh_database(server, template):
+        pool = await create_pool(url, statement_timeout_ms=100)
+        try:
+            assert await migrate(pool) == ["9999_slow.sql"]
+            assert await pool.fetchval("SELECT slept FROM slow_marker") is False
+            with pytest.raises(asyncpg.QueryCanceledError):
+                await pool.execute("SELECT pg_sleep(2)")
+        finally:
+            await pool.close()
+
+
+async def test_competency_rows_written_before_they_carried_a_time_take_their_events_time(
+    postgres: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a store at the schema before competency rows carried recorded_at, holding events, when it is
+    migrated, then each competency row has its event's recorded time, its competency pages in full, and
+    the table is append-only again."""
+    server, _ = postgres
+    before = [m for m in migrations() if m[0] < "0006"]
+    async for url in fresh_database(server, "template0"):
+        pool = await create_pool(url)
+        try:
+            monkeypatch.setattr("eventstore.migrate.migrations", lambda: before)
+            await migrate(pool)
+            store = EventStore(pool)
+            await store.append("trainee-a", 0, evidence("trainee-a", count=3, competency="4.1.3"))
+            await store.append("trainee-b", 0, evidence("trainee-b", count=2, competency="4.1.3"))
+            monkeypatch.undo()
+
+            assert "0006_competencies_in_recorded_order.sql" in await migrate(pool)
+            rows = await pool.fetch(
+                "SELECT c.recorded_at AS own, e.recorded_at AS event FROM event_competencies c"
+                " JOIN events e USING (global_position)"
+            )
+            assert len(rows) == 10
+            assert all(r["own"] == r["event"] for r in rows)
+            assert len(await everything(pool, competency_id="4.1.3")) == 5
+            with pytest.raises(asyncpg.RaiseError, match="append-only"):
+                await pool.execute("UPDATE event_competencies SET recorded_at = now()")
+        finally:
+            await pool.close()
