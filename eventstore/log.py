@@ -64,12 +64,12 @@ async def read_log(
     conn: asyncpg.Pool | asyncpg.Connection, after: LogPosition, limit: int = 1000
 ) -> list[LoggedEvent]:
     """The next events after `after` that can never be preceded by a later commit."""
-    rows: list[LoggedEvent] = await conn.fetch(
-        f"SELECT transaction_id::text::bigint AS txid, global_position, {EVENT_COLUMNS} FROM events"
-        " WHERE (transaction_id, global_position) > ($1::text::xid8, $2)"
+    rows: list[LoggedEvent] = await conn.fetch(  # asyncpg reads and writes xid8 as an int
+        f"SELECT transaction_id, global_position, {EVENT_COLUMNS} FROM events"
+        " WHERE (transaction_id, global_position) > ($1, $2)"
         "   AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())"
         " ORDER BY transaction_id, global_position LIMIT $3",
-        str(after.transaction_id),
+        after.transaction_id,
         after.global_position,
         limit,
         record_class=LoggedEvent,

@@ -141,8 +141,8 @@ class Projector:
         async with self.pool.acquire() as conn:
             position = await _checkpoint(conn)
             behind = await conn.fetchval(
-                "SELECT count(*) FROM events WHERE (transaction_id, global_position) > ($1::text::xid8, $2)",
-                str(position.transaction_id),
+                "SELECT count(*) FROM events WHERE (transaction_id, global_position) > ($1, $2)",
+                position.transaction_id,
                 position.global_position,
             )
         return int(behind)
