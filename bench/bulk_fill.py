@@ -255,9 +255,8 @@ class FillResult:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
-Chunk = tuple[
-    list[tuple[object, ...]], list[tuple[str, object, int]]
-]  # (events rows, event_competencies rows)
+# (events rows, event_competencies rows: competency id, recorded_at, position)
+Chunk = tuple[list[tuple[object, ...]], list[tuple[str, object, int]]]
 
 
 def chunks(journeys: list[Journey], base: int, size: int = CHUNK) -> Iterator[Chunk]:

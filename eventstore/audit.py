@@ -5,8 +5,8 @@ Events come in global order, except a query by competency, and a time window ask
 actor: those come in recorded order (ties by position), the order of the index that serves them
 (`event_competencies`' key, `events_by_time`), so each page is a short range scan of it. In global order, a
 window's first page had PostgreSQL walk the log from the start until it reached the window (at 5,000,000
-events: p50 0.7-1.3 s for a time window, 80-260 ms for a competency's); recorded and global order differ only
-where appends ran concurrently. The cursor is a position either way: the last event of the page before.
+events: p50 0.7-1.3 s for a time window, 12-311 ms for a competency's); recorded and global order differ
+only where appends ran concurrently. The cursor is a position either way: the last event of the page before.
 """
 
 from __future__ import annotations
