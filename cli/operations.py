@@ -8,6 +8,7 @@ locally for `--as SUBJECT --role ROLE` (the configured secret signs it). `--json
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -33,7 +34,9 @@ def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
-def connection(f: Any) -> Any:
+def connection(f: Any, *, trainee_token: bool = True) -> Any:
+    """How a command reaches the API and whom it acts as. `trainee_token=False` for a command whose own
+    `--trainee` option means something else (a filter): click would otherwise take one of the two silently."""
     f = click.option(
         "--api", "api_url", envvar="GMTS_API_URL", help="API base URL (default: configured host/port)."
     )(f)
@@ -44,9 +47,10 @@ def connection(f: Any) -> Any:
         f
     )
     f = click.option("--role", type=click.Choice(ROLES), default="admin", show_default=True)(f)
-    f = click.option(
-        "--trainee", "token_trainee_id", help="With --role trainee: the trainee id (default: --as)."
-    )(f)
+    if trainee_token:
+        f = click.option(
+            "--trainee", "token_trainee_id", help="With --role trainee: the trainee id (default: --as)."
+        )(f)
     return click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")(f)
 
 
@@ -59,7 +63,7 @@ def _client(kw: dict[str, Any]) -> httpx.Client:
         s,
         kw.pop("subject"),
         Role(kw.pop("role")),
-        trainee_id=kw.pop("token_trainee_id"),
+        trainee_id=kw.pop("token_trainee_id", None),
         ttl=timedelta(minutes=10),
     )
     for key in ("subject", "role", "token_trainee_id"):
@@ -231,18 +235,24 @@ def audit() -> None:
 @click.option("--actor")
 @click.option("--type", "type_")
 @click.option("--competency")
-@click.option("--trainee", "trainee_filter")
+@click.option("--trainee", "trainee_filter", help="A trainee's events only.")
+@click.option("--recorded-from", help="Recorded at or after this instant (ISO 8601 with a time zone).")
+@click.option("--recorded-to", help="Recorded before this instant (ISO 8601 with a time zone).")
+@click.option("--limit", type=int, help="Events per page (the API's default 100, at most 500).")
 @click.option("--after", type=int, default=0)
-@connection
+@functools.partial(connection, trainee_token=False)  # an auditor's token names no trainee
 def audit_events(
     actor: str | None,
     type_: str | None,
     competency: str | None,
     trainee_filter: str | None,
+    recorded_from: str | None,
+    recorded_to: str | None,
+    limit: int | None,
     after: int,
     **kw: Any,
 ) -> None:
-    """Events by actor, type, competency or trainee (one page; --after for the next)."""
+    """Events by actor, type, competency, trainee and recorded time (one page; --after for the next)."""
     as_json = kw.pop("as_json")
     params = {
         k: v
@@ -251,6 +261,9 @@ def audit_events(
             "type": type_,
             "competency": competency,
             "trainee": trainee_filter,
+            "recorded_from": recorded_from,
+            "recorded_to": recorded_to,
+            "limit": limit,
         }.items()
         if v
     }

@@ -80,6 +80,28 @@ async def test_an_administrator_drives_a_journey_from_the_command_line(api: Api)
         "PlacementStarted",
         "EvidenceSubmitted",
     ]
+    assert "used more than once" not in trail.stderr
+    auditor = ("--json", "--role", "auditor", "--as", "aud-1")
+    nobody = await gmts(api, "audit", "events", "--trainee", "t-nobody", *auditor)
+    assert nobody.returncode == 0, nobody.stderr
+    assert json.loads(nobody.stdout)["events"] == []  # the filter is sent, not dropped
+    submitted = json.loads(trail.stdout)["events"][2]["recorded_at"]
+    window = await gmts(
+        api,
+        "audit",
+        "events",
+        "--competency",
+        "4.1.3",
+        "--recorded-from",
+        submitted,
+        "--limit",
+        "5",
+        *auditor,
+    )
+    assert window.returncode == 0, window.stderr
+    assert [(e["stream_id"], e["data"]["type"]) for e in json.loads(window.stdout)["events"]] == [
+        (f"trainee-{tid}", "EvidenceSubmitted")
+    ]
 
 
 async def test_a_cohort_is_imported_from_csv_on_the_command_line(api: Api, tmp_path: Path) -> None:
