@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -210,6 +212,17 @@ async def test_a_statement_over_the_timeout_is_cancelled(database_url: str) -> N
         await pool.close()
 
 
+@contextlib.asynccontextmanager
+async def pool_on_new_database(server: str, template: str, **options: Any) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a database of its own, made from `template` and dropped after."""
+    async for url in fresh_database(server, template):
+        pool = await create_pool(url, **options)
+        try:
+            yield pool
+        finally:
+            await pool.close()
+
+
 async def test_a_migration_runs_past_the_pools_statement_timeout(
     postgres: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -219,15 +232,11 @@ async def test_a_migration_runs_past_the_pools_statement_timeout(
     slow = ("9999_slow.sql", "CREATE TABLE slow_marker AS SELECT pg_sleep(0.3) IS NULL AS slept")
     with_slow = [*migrations(), slow]
     monkeypatch.setattr("eventstore.migrate.migrations", lambda: with_slow)
-    async for url in fresh_database(server, template):
-        pool = await create_pool(url, statement_timeout_ms=100)
-        try:
-            assert await migrate(pool) == ["9999_slow.sql"]
-            assert await pool.fetchval("SELECT slept FROM slow_marker") is False
-            with pytest.raises(asyncpg.QueryCanceledError):
-                await pool.execute("SELECT pg_sleep(2)")
-        finally:
-            await pool.close()
+    async with pool_on_new_database(server, template, statement_timeout_ms=100) as pool:
+        assert await migrate(pool) == ["9999_slow.sql"]
+        assert await pool.fetchval("SELECT slept FROM slow_marker") is False
+        with pytest.raises(asyncpg.QueryCanceledError):
+            await pool.execute("SELECT pg_sleep(2)")
 
 
 async def test_competency_rows_written_before_they_carried_a_time_take_their_events_time(
@@ -238,25 +247,21 @@ async def test_competency_rows_written_before_they_carried_a_time_take_their_eve
     the table is append-only again."""
     server, _ = postgres
     before = [m for m in migrations() if m[0] < "0006"]
-    async for url in fresh_database(server, "template0"):
-        pool = await create_pool(url)
-        try:
-            monkeypatch.setattr("eventstore.migrate.migrations", lambda: before)
-            await migrate(pool)
-            store = EventStore(pool)
-            await store.append("trainee-a", 0, evidence("trainee-a", count=3, competency="4.1.3"))
-            await store.append("trainee-b", 0, evidence("trainee-b", count=2, competency="4.1.3"))
-            monkeypatch.undo()
+    async with pool_on_new_database(server, "template0") as pool:
+        monkeypatch.setattr("eventstore.migrate.migrations", lambda: before)
+        await migrate(pool)
+        store = EventStore(pool)
+        await store.append("trainee-a", 0, evidence("trainee-a", count=3, competency="4.1.3"))
+        await store.append("trainee-b", 0, evidence("trainee-b", count=2, competency="4.1.3"))
+        monkeypatch.undo()
 
-            assert "0006_competencies_in_recorded_order.sql" in await migrate(pool)
-            rows = await pool.fetch(
-                "SELECT c.recorded_at AS own, e.recorded_at AS event FROM event_competencies c"
-                " JOIN events e USING (global_position)"
-            )
-            assert len(rows) == 10
-            assert all(r["own"] == r["event"] for r in rows)
-            assert len(await everything(pool, competency_id="4.1.3")) == 5
-            with pytest.raises(asyncpg.RaiseError, match="append-only"):
-                await pool.execute("UPDATE event_competencies SET recorded_at = now()")
-        finally:
-            await pool.close()
+        assert "0006_competencies_in_recorded_order.sql" in await migrate(pool)
+        rows = await pool.fetch(
+            "SELECT c.recorded_at AS own, e.recorded_at AS event FROM event_competencies c"
+            " JOIN events e USING (global_position)"
+        )
+        assert len(rows) == 10
+        assert all(r["own"] == r["event"] for r in rows)
+        assert len(await everything(pool, competency_id="4.1.3")) == 5
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await pool.execute("UPDATE event_competencies SET recorded_at = now()")
