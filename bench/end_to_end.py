@@ -920,6 +920,18 @@ def audit_filters(query: str, key: Any) -> dict[str, Any]:
     return {"actor_id": key} if query in (BY_ACTOR, BY_ACTOR_DEEP) else {"competency_id": key}
 
 
+async def middle_of(pool: asyncpg.Pool, rows: str, order: str, *args: Any) -> tuple[int, int | None]:
+    """How many rows `rows` (a table and its WHERE, on `args`) holds, and the global position at their middle
+    in `order`, the order their pages come in (eventstore/audit.py): a deep page's keyset cursor."""
+    count = int(await pool.fetchval(f"SELECT count(*) FROM {rows}", *args))
+    middle = await pool.fetchval(
+        f"SELECT global_position FROM {rows} ORDER BY {order} OFFSET ${len(args) + 1} LIMIT 1",
+        *args,
+        count // 2,
+    )
+    return count, middle
+
+
 async def audit_parameters(
     pool: asyncpg.Pool, journeys: int, repeats: int, rng: random.Random
 ) -> dict[str, list[Any]]:
@@ -935,15 +947,12 @@ async def audit_parameters(
     for _ in range(repeats):
         week = first + span * rng.random()
         params[BY_WEEK].append((week, 0))
-        count = await pool.fetchval(
-            "SELECT count(*) FROM events WHERE recorded_at >= $1 AND recorded_at < $2", week, week + WEEK
-        )
-        middle = await pool.fetchval(
-            "SELECT global_position FROM events WHERE recorded_at >= $1 AND recorded_at < $2"
-            " ORDER BY recorded_at, global_position OFFSET $3 LIMIT 1",
+        _, middle = await middle_of(
+            pool,
+            "events WHERE recorded_at >= $1 AND recorded_at < $2",
+            "recorded_at, global_position",
             week,
             week + WEEK,
-            count // 2,
         )
         params[BY_WEEK_DEEP].append((week, middle or 0))
         params[BY_COMPETENCY_WEEK].append(((rng.choice(rated), week), 0))
@@ -959,26 +968,19 @@ async def audit_parameters(
         actor = rng.choice(sorted({r["actor_id"] for r in events}))
         if len(params[BY_ACTOR]) < repeats:
             params[BY_ACTOR].append((actor, 0))
-        count = await pool.fetchval("SELECT count(*) FROM events WHERE actor_id = $1", actor)
-        if count > PAGE and len(params[BY_ACTOR_DEEP]) < repeats:
-            middle = await pool.fetchval(
-                "SELECT global_position FROM events WHERE actor_id = $1 ORDER BY global_position OFFSET $2 LIMIT 1",
-                actor,
-                count // 2,
-            )
-            params[BY_ACTOR_DEEP].append((actor, middle))
+        if len(params[BY_ACTOR_DEEP]) < repeats:
+            count, middle = await middle_of(pool, "events WHERE actor_id = $1", "global_position", actor)
+            if count > PAGE:
+                params[BY_ACTOR_DEEP].append((actor, middle))
         cid = rng.choice(rated)
         if len(params[BY_COMPETENCY]) < repeats:
             params[BY_COMPETENCY].append((cid, 0))
-        count = await pool.fetchval("SELECT count(*) FROM event_competencies WHERE competency_id = $1", cid)
-        if count > PAGE and len(params[BY_COMPETENCY_DEEP]) < repeats:
-            middle = await pool.fetchval(
-                "SELECT global_position FROM event_competencies WHERE competency_id = $1"
-                " ORDER BY recorded_at, global_position OFFSET $2 LIMIT 1",  # its pages' order (eventstore/audit.py)
-                cid,
-                count // 2,
+        if len(params[BY_COMPETENCY_DEEP]) < repeats:
+            count, middle = await middle_of(
+                pool, "event_competencies WHERE competency_id = $1", "recorded_at, global_position", cid
             )
-            params[BY_COMPETENCY_DEEP].append((cid, middle))
+            if count > PAGE:
+                params[BY_COMPETENCY_DEEP].append((cid, middle))
     return params
 
 
