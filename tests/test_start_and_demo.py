@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.ports import free_port
+
 GMTS = str(Path(sys.executable).parent / "gmts")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_start_then_demo_then_ctrl_c(tmp_path: Path, database_url: str) -> None:

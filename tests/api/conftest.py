@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from config.settings import Settings
 from domain.actors import Role
 from eventstore.store import EventStore
 from runtime.stack import ApiServer
+from tests.ports import free_port
 from worker.build import build_worker
 
 
@@ -38,12 +38,6 @@ class Api:
 
     async def event_count(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def api_settings(name: str) -> Settings:

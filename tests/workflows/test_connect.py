@@ -4,7 +4,6 @@ serving yet is waited for, within a limit; past it, a clean TemporalUnavailable.
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import time
 
@@ -14,12 +13,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from config.settings import Settings
 from runtime.stack import connect
 from runtime.temporal_dev_server import TemporalUnavailable, temporal_cli
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port
 
 
 async def test_connect_waits_for_a_temporal_that_starts_after_it_is_called() -> None:

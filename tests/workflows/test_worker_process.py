@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -19,16 +18,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import EventStore
+from tests.ports import free_port
 from tests.workflows.driver import enrol, enrolment, journey
 from workflows.data_converter import journey_data_converter
 
 GMTS = str(Path(sys.executable).parent / "gmts")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
