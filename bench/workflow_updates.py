@@ -85,6 +85,7 @@ with workflow.unsafe.imports_passed_through():
     from eventstore.embedded import ensure_database, start_server
     from eventstore.migrate import migrate
     from eventstore.store import EventStore
+    from worker.runner import journey_runner
     from workflows.data_converter import journey_data_converter
     from workflows.journey_input import JourneyInput, workflow_id_for
     from workflows.trainee_journey import STORE_RETRY, STORE_TIMEOUT, TraineeJourneyWorkflow
@@ -196,6 +197,7 @@ def bench_worker(
         client,
         task_queue=task_queue,
         workflow_task_executor=workflow_threads,
+        workflow_runner=journey_runner(client.data_converter),
         workflows=[
             TraineeJourneyWorkflow,
             BareWorkflow,

@@ -11,6 +11,7 @@ from activities.reminders import send_reminder
 from config.settings import Settings
 from domain.framework import shipped_frameworks
 from eventstore.store import EventStore
+from worker.runner import journey_runner
 from workflows.trainee_journey import TraineeJourneyWorkflow
 
 
@@ -30,6 +31,7 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=[TraineeJourneyWorkflow],
+        workflow_runner=journey_runner(client.data_converter),
         max_cached_workflows=settings.worker_cached_journeys,
         nonsticky_to_sticky_poll_ratio=settings.worker_new_journey_polls,
         activities=[journal.append_events, journal.load_stream, hr.hr_endpoints, hr.notify_hr, send_reminder],

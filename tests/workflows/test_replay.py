@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from domain.framework import shipped_frameworks
+from worker.runner import journey_runner
 from workflows.data_converter import journey_data_converter
 from workflows.trainee_journey import TraineeJourneyWorkflow
 
@@ -33,6 +34,10 @@ def test_the_saved_histories_cover_a_whole_journey_for_each_generation_of_the_co
 async def test_a_saved_history_replays_deterministically(path: Path) -> None:
     shipped_frameworks()  # as the worker does, before any workflow code runs
     history = WorkflowHistory.from_json("trainee-journey-t-recorded", path.read_text())
-    replayer = Replayer(workflows=[TraineeJourneyWorkflow], data_converter=journey_data_converter)
+    replayer = Replayer(
+        workflows=[TraineeJourneyWorkflow],
+        data_converter=journey_data_converter,
+        workflow_runner=journey_runner(journey_data_converter),  # as the service runs journeys
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
