@@ -3,6 +3,7 @@ questions outside it when no codec or external storage would use the answers."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 
@@ -27,9 +28,7 @@ class _Identity(PayloadCodec):
 
 def test_contexts_are_answered_outside_the_sandbox_only_when_nothing_uses_them() -> None:
     assert isinstance(journey_runner(journey_data_converter), ContextFreeSandboxedRunner)
-    with_codec = journey_data_converter.__class__(
-        payload_converter_class=journey_data_converter.payload_converter_class, payload_codec=_Identity()
-    )
+    with_codec = dataclasses.replace(journey_data_converter, payload_codec=_Identity())
     runner = journey_runner(with_codec)
     assert type(runner) is SandboxedWorkflowRunner, "a codec may key on the context: the SDK answers"
 
