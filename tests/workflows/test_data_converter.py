@@ -16,7 +16,12 @@ from domain.events import RecordedEventDocument
 from domain.evolve import fold
 from domain.status import StatusSummary, summary_of
 from tests.projections.journeys import journey
-from workflows.data_converter import JourneyPayloadConverter, journey_data_converter, type_adapter
+from workflows.data_converter import (
+    JourneyPayloadConverter,
+    SharedAdapterJSONPayloadConverter,
+    journey_data_converter,
+    type_adapter,
+)
 from workflows.journey_input import JourneyInput
 
 EVENTS = journey("t-1", seed=3, commands=60)
@@ -65,3 +70,10 @@ def test_an_unhashable_type_hint_is_still_read() -> None:
         hash(hint)
     payloads = journey_data_converter.payload_converter.to_payloads([[1, 2]])
     assert journey_data_converter.payload_converter.from_payloads(payloads, [hint]) == [[1, 2]]
+
+
+def test_every_converter_made_shares_one_json_converter() -> None:
+    """Temporal makes a payload converter for every activation and completion: making one builds nothing."""
+    first, second = JourneyPayloadConverter(), JourneyPayloadConverter()
+    assert first.converters[b"json/plain"] is second.converters[b"json/plain"]
+    assert isinstance(first.converters[b"json/plain"], SharedAdapterJSONPayloadConverter)
