@@ -50,7 +50,7 @@ class EventStoreActivities:
                 return AppendResult(events=await self._unseen(request), behind=True)
             # Behind what the journey has seen: events are missing from the store. Say so.
             raise ApplicationError(str(exc), type="ConcurrencyConflict", non_retryable=True) from exc
-        return AppendResult(events=[RecordedEventDocument.of(e) for e in stored])
+        return AppendResult(recorded_at=[e.recorded_at for e in stored])
 
     async def _unseen(self, request: AppendRequest) -> list[RecordedEventDocument]:
         return [

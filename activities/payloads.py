@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from domain.events import RecordedEventDocument
 
@@ -21,10 +21,14 @@ class AppendRequest(_Payload):
 
 
 class AppendResult(_Payload):
-    """What the journey folds: the batch as stored, or, when the store was ahead of the journey, the events it
-    had not seen (written by an attempt of a workflow task that was then lost)."""
+    """What the journey folds. When the batch was written as sent, only the store's clock differs from what the
+    journey holds: `recorded_at`, one per event, in order (the batch itself is not sent back: it would be
+    recorded in the journey's history a second time, for every command). Otherwise `events`: the events the
+    journey had not seen (written by an attempt of a workflow task that was then lost), or, in runs recorded
+    before `recorded_at`, the batch as stored."""
 
-    events: list[RecordedEventDocument]
+    events: list[RecordedEventDocument] = []
+    recorded_at: list[AwareDatetime] = []
     # True when these event ids are already in the stream: the same command was applied before (a client retry
     # that reached a continued run, or an attempt whose workflow task was lost); nothing was written.
     duplicate: bool = False

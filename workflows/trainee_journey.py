@@ -401,7 +401,7 @@ class TraineeJourneyWorkflow:
                 )
                 # The batch as stored; or, when the store was ahead (a lost workflow task had appended), what
                 # this journey had not seen: its state is always the fold of its stream.
-                self._fold([d.recorded() for d in result.events])
+                self._fold(_as_stored(recorded, result))
                 if not result.behind:
                     break
             self.changed = True
@@ -459,3 +459,11 @@ class TraineeJourneyWorkflow:
                 non_retryable=True,
             )
         self.loaded = True
+
+
+def _as_stored(sent: list[RecordedEvent], result: AppendResult) -> list[RecordedEvent]:
+    """The events the append answered for: the batch sent, stamped with the store's `recorded_at`, or the
+    events it sent back."""
+    if result.recorded_at:
+        return [e._replace(recorded_at=at) for e, at in zip(sent, result.recorded_at, strict=True)]
+    return [d.recorded() for d in result.events]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from activities.payloads import AppendRequest
+from activities.payloads import AppendRequest, AppendResult
 from domain.actors import Actor, Role
 from domain.commands import AnyCommand, SubmitEvidence
 from domain.events import RecordedEventDocument
@@ -41,6 +41,8 @@ PAYLOADS: list[tuple[Any, Any]] = [
     (summary_of(fold(EVENTS)), StatusSummary),
     (DOCUMENTS, list[RecordedEventDocument]),
     (AppendRequest(stream_id="trainee-t-1", expected_version=0, events=DOCUMENTS[:3]), AppendRequest),
+    (AppendResult(recorded_at=[e.recorded_at for e in EVENTS[:3]]), AppendResult),
+    (AppendResult(events=DOCUMENTS[:3], behind=True), AppendResult),
     ({"plain": ["json", 1, None]}, dict[str, Any]),
     ("a string", str),
 ]

@@ -26,6 +26,7 @@ def test_the_saved_histories_cover_a_whole_journey_for_each_generation_of_the_co
         "v4-local-load-hr-apart",
         "v5-steady-calendar-timer",
         "v6-answer-applied",
+        "v7-append-answers-stamps",
     ]
     assert [p.stem for p in HISTORIES] == [f"{g}_{r}" for g in generations for r in runs]
 
