@@ -414,6 +414,20 @@ class Run:
             + (f" (median of {', '.join(f'{r:.2f}' for r in m.runs)} s)" if m.runs else "")
         )
 
+    def add_reads(
+        self,
+        workload: str,
+        library: str,
+        variant: str,
+        runs: Sequence[tuple[int, float]],
+        expected: int,
+        headline: bool = True,
+    ) -> None:
+        """A read workload's runs, reported by their median; every run must have read `expected` events."""
+        m = Measurement.of_runs(workload, library, variant, runs, headline)
+        assert m.events == expected, (library, variant, m.events, expected)
+        self.add(m)
+
 
 def fill_workload(config: Config) -> str:
     return (
@@ -533,17 +547,13 @@ async def run_ours(run: Run, url: str) -> None:
         expected = len(plan.read_streams) * config.stream_length
         for decode, variant in ((True, "read_stream, decoded"), (False, "same query, rows, not decoded")):
             runs = [await _timed(_ours_read_streams(pool, plan.read_streams, decode)) for _ in repeats]
-            m = Measurement.of_runs(stream_workload(config), OURS, variant, runs, headline=decode)
-            assert m.events == expected, (m.events, expected)
-            run.add(m)
+            run.add_reads(stream_workload(config), OURS, variant, runs, expected, headline=decode)
         for decode, variant in (
             (False, "read_log (rows; an event is decoded when asked for)"),
             (True, "read_log, every event decoded (what the projector pays)"),
         ):
             runs = [await _timed(_ours_read_log(pool, config.page, decode)) for _ in repeats]
-            m = Measurement.of_runs(log_workload(config), OURS, variant, runs, headline=not decode)
-            assert m.events == plan.events, (m.events, plan.events)
-            run.add(m)
+            run.add_reads(log_workload(config), OURS, variant, runs, plan.events, headline=not decode)
     finally:
         await pool.close()
 
@@ -653,13 +663,10 @@ def _run_eventsourcing(run: Run, url: str) -> None:
         recorder = PostgresApplicationRecorder(datastore)
         repeats = range(config.read_repeats)
         runs = [_es_timed(lambda: _es_read_streams(recorder, plan.read_streams)) for _ in repeats]
-        m = Measurement.of_runs(stream_workload(config), ES, "select_events (StoredEvent, not decoded)", runs)
-        assert m.events == len(plan.read_streams) * config.stream_length, m.events
-        run.add(m)
+        expected = len(plan.read_streams) * config.stream_length
+        run.add_reads(stream_workload(config), ES, "select_events (StoredEvent, not decoded)", runs, expected)
         runs = [_es_timed(lambda: _es_read_log(recorder, config.page)) for _ in repeats]
-        m = Measurement.of_runs(log_workload(config), ES, "select_notifications (not decoded)", runs)
-        assert m.events == plan.events, (m.events, plan.events)
-        run.add(m)
+        run.add_reads(log_workload(config), ES, "select_notifications (not decoded)", runs, plan.events)
     finally:
         datastore.close()
 
@@ -792,41 +799,15 @@ async def run_raw(run: Run, url: str) -> None:
     repeats = range(config.read_repeats)
     try:
         expected = len(plan.read_streams) * config.stream_length
-        reads: list[tuple[str, str, Callable[[], Awaitable[int]], int, bool]] = [
-            (
-                stream_workload(config),
-                "COPY (SELECT ...) TO, binary, no-op output",
-                lambda: _raw_copy_streams(conn, plan.read_streams),
-                expected,
-                True,
-            ),
-            (
-                stream_workload(config),
-                "SELECT (asyncpg Records)",
-                lambda: _raw_select_streams(conn, plan.read_streams),
-                expected,
-                False,
-            ),
-            (
-                log_workload(config),
-                "COPY table TO, binary, no-op output",
-                lambda: _raw_copy_log(conn),
-                plan.events,
-                True,
-            ),
-            (
-                log_workload(config),
-                "SELECT, keyset pages (asyncpg Records)",
-                lambda: _raw_select_log(conn, config.page),
-                plan.events,
-                False,
-            ),
-        ]
-        for workload, variant, read, count, headline in reads:
-            runs = [await _timed(read()) for _ in repeats]
-            m = Measurement.of_runs(workload, RAW, variant, runs, headline=headline)
-            assert m.events == count, (variant, m.events, count)
-            run.add(m)
+        streams, log = stream_workload(config), log_workload(config)
+        runs = [await _timed(_raw_copy_streams(conn, plan.read_streams)) for _ in repeats]
+        run.add_reads(streams, RAW, "COPY (SELECT ...) TO, binary, no-op output", runs, expected)
+        runs = [await _timed(_raw_select_streams(conn, plan.read_streams)) for _ in repeats]
+        run.add_reads(streams, RAW, "SELECT (asyncpg Records)", runs, expected, headline=False)
+        runs = [await _timed(_raw_copy_log(conn)) for _ in repeats]
+        run.add_reads(log, RAW, "COPY table TO, binary, no-op output", runs, plan.events)
+        runs = [await _timed(_raw_select_log(conn, config.page)) for _ in repeats]
+        run.add_reads(log, RAW, "SELECT, keyset pages (asyncpg Records)", runs, plan.events, headline=False)
     finally:
         await conn.close()
 
