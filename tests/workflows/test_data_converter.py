@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 import pytest
+from pydantic import ValidationError
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.payloads import AppendRequest, AppendResult
@@ -23,6 +24,7 @@ from workflows.data_converter import (
     type_adapter,
 )
 from workflows.journey_input import JourneyInput
+from workflows.trainee_journey import TraineeJourneyWorkflow
 
 EVENTS = journey("t-1", seed=3, commands=60)
 DOCUMENTS = [RecordedEventDocument.of(e) for e in EVENTS]
@@ -79,3 +81,16 @@ def test_every_converter_made_shares_one_json_converter() -> None:
     first, second = JourneyPayloadConverter(), JourneyPayloadConverter()
     assert first.converters[b"json/plain"] is second.converters[b"json/plain"]
     assert isinstance(first.converters[b"json/plain"], SharedAdapterJSONPayloadConverter)
+
+
+def test_a_command_is_read_by_its_kind_as_temporal_hands_it_over() -> None:
+    """Temporal reads an update's parameter types with `typing.get_type_hints`, without `Annotated` extras: the
+    command union still reaches the converter with its discriminator, so a command is read by its `kind` tag
+    (one clear error for an unknown kind), not tried against every member of the union."""
+    hint = get_type_hints(TraineeJourneyWorkflow.command)["command"]
+    payloads = journey_data_converter.payload_converter.to_payloads([{"kind": "NoSuchCommand"}])
+    with pytest.raises(ValidationError) as caught:
+        journey_data_converter.payload_converter.from_payloads(payloads, [hint])
+    assert [e["type"] for e in caught.value.errors()] == ["union_tag_invalid"]
+    good = journey_data_converter.payload_converter.to_payloads([COMMAND])
+    assert journey_data_converter.payload_converter.from_payloads(good, [hint]) == [COMMAND]
