@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -54,9 +54,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.evolve import fold
     from domain.state import Outcome, TraineeState
     from domain.status import StatusSummary, TraineeStatus, status_of, summary_of
+    from workflows.event_ids import event_ids
     from workflows.journey_input import JourneyInput
 
-EVENT_IDS = UUID("0c6f5b8e-7a53-4e4b-9a59-3f3d7b2a9e10")
 # The append is a local activity: a regular one's round trip through the server cost ~33 ms of a ~53 ms command
 # (bench/results/workflow_updates.md); the append itself is idempotent, so local retries are safe.
 APPEND_AS_LOCAL_ACTIVITY = "append-as-local-activity"
@@ -390,7 +390,7 @@ class TraineeJourneyWorkflow:
                     recorded_at=workflow.now(),
                     correlation_id=key,
                     causation_id=workflow.info().run_id,
-                    event_ids=(uuid5(EVENT_IDS, f"{self.trainee_id}:{key}:{i}") for i in range(len(events))),
+                    event_ids=event_ids(self.trainee_id, key, len(events)),
                 )
                 result = await self._append(
                     AppendRequest(

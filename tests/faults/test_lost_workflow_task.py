@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from uuid import uuid5
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -21,7 +20,7 @@ from domain.status import status_of
 from eventstore.store import EventStore
 from tests.workflows.driver import enrol, enrolment, journey, send
 from worker.build import build_worker
-from workflows.trainee_journey import EVENT_IDS
+from workflows.event_ids import event_ids
 
 pytestmark = pytest.mark.faults
 
@@ -56,7 +55,7 @@ async def lost_attempt(store: EventStore, run_id: str, command: SubmitEvidence, 
             recorded_at=earlier,
             correlation_id=update_id,
             causation_id=run_id,
-            event_ids=(uuid5(EVENT_IDS, f"{trainee_id}:{update_id}:{i}") for i in range(len(decided))),
+            event_ids=event_ids(trainee_id, update_id, len(decided)),
         ),
     )
 
