@@ -116,13 +116,12 @@ class TraineeJourneyWorkflow:
         timer: asyncio.Task[None] | None = None
         timer_at: datetime | None = None
         while True:
-            await self._fire_due()
+            upcoming = await self._fire_due()
             if self._finished():
                 if timer is not None:
                     timer.cancel()
                 return
             await self._continue_as_new_if_due(journey)
-            upcoming = self._deadlines()
             at = upcoming[0].at if upcoming else None
             if timer is not None and (timer.done() or at != timer_at):
                 timer.cancel()
@@ -144,11 +143,10 @@ class TraineeJourneyWorkflow:
     async def _keep_calendar_rearming(self, journey: JourneyInput) -> None:
         """As `_keep_calendar`, but with a timer started afresh each time round (so on every command)."""
         while True:
-            await self._fire_due()
+            upcoming = await self._fire_due()
             if self._finished():
                 return
             await self._continue_as_new_if_due(journey)
-            upcoming = self._deadlines()
             self.changed = False
             timeout = (upcoming[0].at - workflow.now()) if upcoming else None
             with contextlib.suppress(TimeoutError):
@@ -193,7 +191,9 @@ class TraineeJourneyWorkflow:
     def _deadlines(self) -> list[Deadline]:
         return deadlines(self.state, self.hr_endpoints or ())
 
-    async def _fire_due(self) -> None:
+    async def _fire_due(self) -> list[Deadline]:
+        """Fire every deadline that is due; returns those still to come (so the loop need not work them out
+        again: it is woken by every command)."""
         while True:
             if self.state.outcome is Outcome.GRADUATED and self.hr_endpoints is None:
                 self.hr_endpoints = tuple(
@@ -201,9 +201,10 @@ class TraineeJourneyWorkflow:
                         "hr_endpoints", start_to_close_timeout=STORE_TIMEOUT, result_type=list[str]
                     )
                 )
-            due = [d for d in self._deadlines() if d.at <= workflow.now()]
+            upcoming = self._deadlines()
+            due = [d for d in upcoming if d.at <= workflow.now()]
             if not due:
-                return
+                return upcoming
             hr = [d for d in due if d.due is Due.HR_NOTIFICATION]
             if len(hr) > 1 and workflow.patched(HR_ENDPOINTS_APART):
                 await asyncio.gather(*(self._fire(d) for d in hr))
