@@ -402,7 +402,7 @@ class TraineeJourneyWorkflow:
                 )
                 # The batch as stored; or, when the store was ahead (a lost workflow task had appended), what
                 # this journey had not seen: its state is always the fold of its stream.
-                self._fold(_as_stored(recorded, result))
+                self._fold(as_stored(recorded, result))
                 if not result.behind:
                     break
             self.changed = True
@@ -462,7 +462,7 @@ class TraineeJourneyWorkflow:
         self.loaded = True
 
 
-def _as_stored(sent: list[RecordedEvent], result: AppendResult) -> list[RecordedEvent]:
+def as_stored(sent: list[RecordedEvent], result: AppendResult) -> list[RecordedEvent]:
     """The events the append answered for: the batch sent, stamped with the store's `recorded_at`, or the
     events it sent back."""
     if result.recorded_at:
