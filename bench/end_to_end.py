@@ -62,7 +62,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -100,6 +99,7 @@ from eventstore.migrate import migrate
 from eventstore.store import EventStore
 from eventstore.verify import verify
 from runtime.gc_tuning import tune_for_replay
+from runtime.ports import free_port
 
 RESULTS = Path(__file__).parent / "results"
 NAME = "end_to_end"
@@ -166,12 +166,6 @@ QUICK = Config(
 
 # ---------------------------------------------------------------------------------------------------------
 # The service's processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class GmtsProcess:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.ports import free_port
+from runtime.ports import free_port
 
 GMTS = str(Path(sys.executable).parent / "gmts")
 

@@ -21,8 +21,8 @@ from api.gateway import JourneyGateway
 from config.settings import Settings
 from domain.actors import Role
 from eventstore.store import EventStore
+from runtime.ports import free_port
 from runtime.stack import ApiServer
-from tests.ports import free_port
 from worker.build import build_worker
 
 

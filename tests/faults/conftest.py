@@ -16,9 +16,9 @@ from temporalio.client import Client
 
 from config.settings import Settings
 from eventstore.connection import create_pool
+from runtime.ports import free_port
 from tests.faults.load import Clients
 from tests.faults.processes import Postgres, Process, TemporalDevServer, gmts
-from tests.ports import free_port
 from tests.postgres import fresh_database, migrated_template
 
 COMMAND_WAIT_S = 2.0

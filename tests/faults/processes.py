@@ -19,8 +19,8 @@ from pathlib import Path
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
+from runtime.ports import free_port
 from runtime.temporal_dev_server import temporal_cli
-from tests.ports import free_port
 from workflows.data_converter import journey_data_converter
 
 with warnings.catch_warnings():  # it falls back to /tmp when XDG_RUNTIME_DIR is unset, and says so at import

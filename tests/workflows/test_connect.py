@@ -11,9 +11,9 @@ import pytest
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from config.settings import Settings
+from runtime.ports import free_port
 from runtime.stack import connect
 from runtime.temporal_dev_server import TemporalUnavailable, temporal_cli
-from tests.ports import free_port
 
 
 async def test_connect_waits_for_a_temporal_that_starts_after_it_is_called() -> None:

@@ -18,7 +18,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from eventstore.store import EventStore
-from tests.ports import free_port
+from runtime.ports import free_port
 from tests.workflows.driver import enrol, enrolment, journey
 from workflows.data_converter import journey_data_converter
 
