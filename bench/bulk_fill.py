@@ -9,7 +9,7 @@ Appending 5,000,000 events through the store would take the best part of ten min
   trainees at every stage, from just enrolled to graduated (about 490 events each on average). Each trainee
   has their own ids (trainee, placement managers, event ids, correlation ids); programme managers have 50
   trainees each. Journeys interleave in the global log by their recorded time, as they would in service.
-- Valid: content digests and hash chains computed as `append_events` does (eventstore/chain.py), the streams'
+- Valid: content digests and hash chains computed as the store's append does (eventstore/chain.py), the streams'
   heads, the competency index (`event_competencies`) and the global positions' sequence, so `gmts verify`
   passes (tests/bench/test_bulk_fill.py verifies every stream of a small fill).
 
@@ -39,7 +39,8 @@ from domain.events import RecordedEvent, stream_id_for
 from domain.execute import execute
 from domain.sample_journey import sample_journey
 from domain.state import TraineeState
-from eventstore.chain import GENESIS, canonical_text, link
+from eventstore.chain import GENESIS, canonical_text, content_of, link
+from eventstore.store import competencies_of
 
 TEMPLATE_TRAINEE = "t-999999"  # replaced by each trainee's id (so fills hold at most 999,999 trainees)
 TEMPLATE_PM = "pm-north"  # the sample journey's programme manager, replaced by the trainee's
@@ -94,14 +95,8 @@ class TemplateEvent:
     causation_id: str
     occurred_at: datetime
     recorded_at: datetime  # as the store stamps it: never before the event before it in the stream
-    competencies: tuple[str, ...]  # what append_events puts in event_competencies, distinct
+    competencies: tuple[str, ...]  # what the store puts in event_competencies
     linked: tuple[UUID, ...]  # other events of the stream named in `data` (HR records name the graduation)
-
-
-def _competencies(e: RecordedEvent) -> tuple[str, ...]:
-    ids: tuple[str, ...] = getattr(e.data, "competency_ids", ())
-    single: str | None = getattr(e.data, "competency_id", None)
-    return tuple(dict.fromkeys(ids + ((single,) if single else ())))
 
 
 def template_journey(seed: int, start: date) -> list[TemplateEvent]:
@@ -129,19 +124,8 @@ def template_journey(seed: int, start: date) -> list[TemplateEvent]:
         # request of the same week); the store stamps recorded_at in append order, so it only moves forward.
         stamped = max(stamped + timedelta(microseconds=1), e.occurred_at)
         data = e.data.model_dump_json()
-        canonical = canonical_text(
-            event_id=e.event_id,
-            stream_id=e.stream_id,
-            version=e.version,
-            type=e.type,
-            schema_version=e.schema_version,
-            data=e.data.model_dump(mode="json"),
-            actor_id=e.actor_id,
-            actor_role=e.actor_role.value,
-            correlation_id=e.correlation_id,
-            causation_id=e.causation_id,
-            occurred_at=e.occurred_at,
-        )
+        dumped = e.data.model_dump(mode="json")
+        canonical = canonical_text(**content_of(e, dumped))
         linked = tuple(UUID(u) for u in dict.fromkeys(_UUID.findall(data)) if u in own)
         out.append(
             TemplateEvent(
@@ -157,7 +141,7 @@ def template_journey(seed: int, start: date) -> list[TemplateEvent]:
                 e.causation_id,
                 e.occurred_at,
                 stamped,
-                _competencies(e),
+                competencies_of(dumped),
                 linked,
             )
         )

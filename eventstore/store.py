@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 from domain.events import RecordedEvent, StoredEvent, from_stored
-from eventstore.chain import canonical_data, content_digest
+from eventstore.chain import canonical_document, content_of, digest_of
 from eventstore.errors import ConcurrencyConflict, EventIdConflict
 
 # The columns of a StoredEvent, in its field order.
@@ -24,11 +25,12 @@ def row_to_event(row: asyncpg.Record | tuple[object, ...]) -> RecordedEvent:
     return from_stored(StoredEvent(*row))
 
 
-def _competencies(data: dict[str, Any]) -> list[str]:
-    """The competencies an event concerns, from its dumped data, for the auditors' by-competency index."""
+def competencies_of(data: dict[str, Any]) -> tuple[str, ...]:
+    """The competencies an event concerns, each once, from its dumped data: what `event_competencies` holds
+    for the auditors' by-competency query."""
     ids: list[str] = list(data.get("competency_ids", ()))
     single = data.get("competency_id")
-    return [*ids, single] if single else ids
+    return tuple(dict.fromkeys([*ids, single] if single else ids))
 
 
 class EventStore:
@@ -48,54 +50,28 @@ class EventStore:
         """
         if not events:
             return []
-        datas: list[str] = []
-        digests: list[bytes] = []
-        competency_event: list[int] = []
-        competency_ids: list[str] = []
+        documents: list[bytes] = []
+        digests = bytearray()
+        competencies: list[tuple[int, str]] = []
         for i, e in enumerate(events, start=1):
             if e.stream_id != stream_id or e.version != expected_version + i:
                 raise ValueError(
                     f"event {e.event_id} is for {e.stream_id} v{e.version}, not {stream_id} v{expected_version + i}"
                 )
             data = e.data.model_dump(mode="json")
-            data_json = canonical_data(data)  # stored as is: the digest and the row come from one text
-            datas.append(data_json)
-            digests.append(
-                content_digest(
-                    event_id=e.event_id,
-                    stream_id=e.stream_id,
-                    version=e.version,
-                    type=e.type,
-                    schema_version=e.schema_version,
-                    data=data_json,
-                    actor_id=e.actor_id,
-                    actor_role=e.actor_role.value,
-                    correlation_id=e.correlation_id,
-                    causation_id=e.causation_id,
-                    occurred_at=e.occurred_at,
-                )
-            )
-            for cid in _competencies(data):
-                competency_event.append(i)
-                competency_ids.append(cid)
+            # The row is built from this text: what is stored is what was hashed.
+            document = canonical_document(**content_of(e, data))
+            documents.append(document)
+            digests += digest_of(document)
+            competencies.extend((i, cid) for cid in competencies_of(data))
         try:
             rows = await self.pool.fetch(
-                "SELECT global_position, stream_version, recorded_at FROM append_events("
-                "$1, $2, $3, $4, $5, $6::jsonb[], $7, $8, $9, $10, $11, $12, $13, $14)",
+                "SELECT stream_version, recorded_at FROM append_batch($1, $2, $3::jsonb, $4, $5::jsonb)",
                 stream_id,
                 expected_version,
-                [e.event_id for e in events],
-                [e.type for e in events],
-                [e.schema_version for e in events],
-                datas,
-                [e.actor_id for e in events],
-                [e.actor_role.value for e in events],
-                [e.correlation_id for e in events],
-                [e.causation_id for e in events],
-                [e.occurred_at for e in events],
-                digests,
-                competency_event,
-                competency_ids,
+                (b"[%b]" % b",".join(documents)).decode(),
+                bytes(digests),
+                orjson.dumps(competencies).decode(),
             )
         except asyncpg.PostgresError as exc:
             if exc.sqlstate == "GJ001":

@@ -40,7 +40,7 @@ async def test_a_fill_verifies_decodes_and_indexes_as_the_store_would(pool: asyn
             *(f"plm-{p}-{trainee_id(k)}" for p in ("operational", "flexi", "strategic")),
         }
 
-    # The competency index holds what append_events would have put there, position for position.
+    # The competency index holds what the store's append would have put there, position for position.
     rows = await pool.fetch(
         "SELECT global_position, recorded_at, data::text AS data FROM events ORDER BY global_position"
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
 from domain.actors import Actor, Role
 from domain.events import EvidenceSubmitted, RecordedEvent, SignOffRevoked, record
+from eventstore.chain import content_digest, content_of
+from eventstore.store import competencies_of
 
 T0 = datetime(2025, 1, 6, 9, tzinfo=UTC)
 
@@ -46,3 +51,34 @@ def revoke(stream_id: str, *, after: int, actor: str = "pm-1") -> list[RecordedE
         causation_id="test",
         event_ids=[uuid.uuid4()],
     )
+
+
+async def append_as_the_previous_release(
+    conn: asyncpg.Pool | asyncpg.Connection, stream_id: str, expected: int, events: list[RecordedEvent]
+) -> None:
+    """Append as the release before migration 0007 did: `append_events()`, one array per column (it stays in
+    the schema for writers of that release during an upgrade)."""
+    datas = [e.data.model_dump(mode="json") for e in events]
+    competencies = [(i, cid) for i, data in enumerate(datas, start=1) for cid in competencies_of(data)]
+    await conn.fetch(
+        "SELECT * FROM append_events($1, $2, $3, $4, $5, $6::jsonb[], $7, $8, $9, $10, $11, $12, $13, $14)",
+        stream_id,
+        expected,
+        [e.event_id for e in events],
+        [e.type for e in events],
+        [e.schema_version for e in events],
+        [json.dumps(d) for d in datas],  # jsonb: the same value whatever the text's key order
+        [e.actor_id for e in events],
+        [e.actor_role.value for e in events],
+        [e.correlation_id for e in events],
+        [e.causation_id for e in events],
+        [e.occurred_at for e in events],
+        [content_digest_of(e) for e in events],
+        [i for i, _ in competencies],
+        [cid for _, cid in competencies],
+    )
+
+
+def content_digest_of(e: RecordedEvent) -> bytes:
+    """The content digest of a recorded event (eventstore.chain.digest_of takes its document)."""
+    return content_digest(**content_of(e))

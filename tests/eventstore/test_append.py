@@ -7,9 +7,11 @@ import asyncio
 import asyncpg
 import pytest
 
+from eventstore.chain import canonical_text, content_of
 from eventstore.errors import ConcurrencyConflict, EventIdConflict
 from eventstore.store import EventStore
-from tests.eventstore.factory import evidence, revoke
+from eventstore.verify import verify
+from tests.eventstore.factory import append_as_the_previous_release, content_digest_of, evidence, revoke
 
 
 async def count(pool: asyncpg.Pool) -> int:
@@ -107,6 +109,54 @@ async def test_an_event_that_does_not_follow_the_expected_version_is_refused_bef
     with pytest.raises(ValueError, match="not trainee-a v1"):
         await store.append("trainee-a", 0, evidence("trainee-a", after=4))
     assert await count(pool) == 0
+
+
+async def test_the_database_refuses_documents_that_do_not_follow_the_stream_and_writes_nothing(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    """The store checks versions before sending; the database checks again what it is sent."""
+    first, second = evidence("trainee-a"), evidence("trainee-a", after=1)
+    await store.append("trainee-a", 0, first)
+    for stream_id, expected, event in (("trainee-b", 0, second[0]), ("trainee-a", 1, first[0])):
+        with pytest.raises(asyncpg.PostgresError, match="do not follow stream") as refused:
+            await pool.fetch(
+                "SELECT * FROM append_batch($1, $2, $3::jsonb, $4, '[]')",
+                stream_id,
+                expected,
+                f"[{canonical_text(**content_of(event))}]",
+                content_digest_of(event),
+            )
+        assert refused.value.sqlstate == "GJ003"
+    with pytest.raises(asyncpg.PostgresError, match="a batch of 1 events came with 31 bytes of digests"):
+        await pool.fetch(
+            "SELECT * FROM append_batch('trainee-a', 1, $1::jsonb, $2, '[]')",
+            f"[{canonical_text(**content_of(second[0]))}]",
+            bytes(31),
+        )
+    assert await count(pool) == 1
+    assert (await store.stream_version("trainee-a"), await store.stream_version("trainee-b")) == (1, 0)
+
+
+async def test_the_previous_releases_writers_and_this_ones_extend_the_same_chain(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    """Given a stream begun by a writer of the previous release (append_events, kept during an upgrade), when
+    this release appends after it, then the stream reads back whole, verifies, and both batches' competencies
+    are indexed alike."""
+    old, new = (
+        evidence("trainee-a", count=2, competency="4.1.3"),
+        evidence("trainee-a", after=2, competency="4.1.3"),
+    )
+    await append_as_the_previous_release(pool, "trainee-a", 0, old)
+    await store.append("trainee-a", 2, new)
+    read = await store.read_stream("trainee-a")
+    assert [content_of(e) for e in read] == [content_of(e) for e in old + new]
+    report = await verify(pool, "trainee-a")
+    assert (report.events, report.problems) == (3, [])
+    rows = await pool.fetch(
+        "SELECT competency_id, count(*) AS n FROM event_competencies GROUP BY 1 ORDER BY 1"
+    )
+    assert [(r["competency_id"], r["n"]) for r in rows] == [("2.2.1", 3), ("4.1.3", 3)]
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from eventstore.connection import create_pool, redact
 from eventstore.errors import DatabaseUnavailable
 from eventstore.migrate import MigrationChanged, migrate, migrations
 from eventstore.store import EventStore
-from tests.eventstore.factory import evidence, revoke
+from tests.eventstore.factory import append_as_the_previous_release, evidence, revoke
 from tests.postgres import fresh_database
 
 
@@ -250,9 +250,12 @@ async def test_competency_rows_written_before_they_carried_a_time_take_their_eve
     async with pool_on_new_database(server, "template0") as pool:
         monkeypatch.setattr("eventstore.migrate.migrations", lambda: before)
         await migrate(pool)
-        store = EventStore(pool)
-        await store.append("trainee-a", 0, evidence("trainee-a", count=3, competency="4.1.3"))
-        await store.append("trainee-b", 0, evidence("trainee-b", count=2, competency="4.1.3"))
+        await append_as_the_previous_release(
+            pool, "trainee-a", 0, evidence("trainee-a", count=3, competency="4.1.3")
+        )
+        await append_as_the_previous_release(
+            pool, "trainee-b", 0, evidence("trainee-b", count=2, competency="4.1.3")
+        )
         monkeypatch.undo()
 
         assert "0006_competencies_in_recorded_order.sql" in await migrate(pool)
