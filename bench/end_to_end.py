@@ -1504,7 +1504,7 @@ def markdown(result: dict[str, Any]) -> str:
         if g["value"] is None:
             value = "not measured"
         elif "x" in g["target"]:
-            value = f"{g['value']:.2f}x"
+            value = f"{g['value']:.3f}x"
         else:
             value = f"{_v(g['value'])} ms"
         lines.append(f"| {g['goal']} | {g['figure']} | {value} | {g['target']} | {_verdict(g['pass'])} |")
@@ -1720,7 +1720,7 @@ def _ratio(a: float | None, b: float | None) -> str:
     if a is None or not b:
         return "-"
     x = a / b
-    return f"{x:.2f}x" if x >= 0.1 else f"{x:.3f}x"
+    return f"{x:.3f}x"  # three places, so a ratio beside its goal never rounds across it
 
 
 def main(argv: Sequence[str] | None = None) -> None:

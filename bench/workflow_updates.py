@@ -691,9 +691,9 @@ def compare(bare: Phase, other: Phase) -> dict[str, Any]:
     return {
         "workload": other.workload,
         "concurrency": other.concurrency,
-        "p50_x": _r(p50),
-        "p99_x": _r(p99),
-        "throughput_x": _r(throughput),
+        "p50_x": _r(p50, 3),
+        "p99_x": _r(p99, 3),
+        "throughput_x": _r(throughput, 3),
         "checks": checks,
         "met": all(checks.values()),
         "p50_minus_bare_ms": _r(ratio_diff(other.pct(50), bare.pct(50))),
@@ -795,7 +795,7 @@ def _lat(p: dict[str, Any]) -> str:
 
 
 def _x(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}x"
+    return "-" if x is None else f"{x:.3f}x"  # three places: 0.4965 is a miss of 0.5, not "0.50x"
 
 
 def _verdict(c: dict[str, Any]) -> str:
@@ -896,7 +896,7 @@ def markdown(result: dict[str, Any]) -> str:
                 ratios = (
                     f"{_x(c['p50_x'])} | {_x(c['p99_x'])} | {_x(c['throughput_x'])}"
                     if c
-                    else "1.00x | 1.00x | 1.00x"
+                    else "1.000x | 1.000x | 1.000x"
                 )
                 lines.append(
                     f"| {n} | {LABELS[workload]} | {p['updates_per_s']:,.1f} | {_lat(p)} | {ratios} "
