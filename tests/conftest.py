@@ -32,10 +32,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session", params=TARGETS)
 async def postgres(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, str]:
+) -> AsyncIterator[tuple[str, str]]:
     """(server URL, migrated template database) for each PostgreSQL under test: started once per session."""
     url = server_url(request.param)
-    return url, await migrated_template(url)
+    async for template in migrated_template(url):
+        yield url, template
 
 
 @pytest.fixture

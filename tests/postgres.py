@@ -25,22 +25,32 @@ def server_url(target: str) -> str:
     return start_server(Path(tempfile.mkdtemp(prefix="gmts-test-postgres-")))
 
 
-async def migrated_template(url: str) -> str:
-    """A database with the schema applied, to clone per test (CREATE DATABASE ... TEMPLATE: ~40 ms)."""
+async def migrated_template(url: str) -> AsyncIterator[str]:
+    """A database with the schema applied, to clone per test (CREATE DATABASE ... TEMPLATE: ~40 ms); dropped
+    when the caller is done, so a server the tests share (the machine's, CI's) does not collect them."""
     name = f"gmts_template_{uuid.uuid4().hex[:8]}"
     template_url = await ensure_database(url, name)
-    pool = await create_pool(template_url, max_size=1)
     try:
-        await migrate(pool)
+        pool = await create_pool(template_url, max_size=1)
+        try:
+            await migrate(pool)
+        finally:
+            await pool.close()
+        yield name
     finally:
-        await pool.close()
-    return name
+        await drop_database(url, name)
 
 
 async def fresh_database(server: str, template: str) -> AsyncIterator[str]:
     name = f"gmts_test_{uuid.uuid4().hex[:12]}"
     url = await ensure_database(server, name, template=template)
-    yield url
+    try:
+        yield url
+    finally:
+        await drop_database(server, name)
+
+
+async def drop_database(server: str, name: str) -> None:
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

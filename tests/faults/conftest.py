@@ -30,7 +30,8 @@ async def fault_postgres() -> AsyncIterator[tuple[Postgres, str]]:
     the wheel's own exit hook stops only the postmaster it started, which a restart has replaced."""
     folder = Path(tempfile.mkdtemp(prefix="gmts-faults-postgres-"))
     server = Postgres(folder)
-    yield server, await migrated_template(server.url)
+    async for template in migrated_template(server.url):
+        yield server, template
     if server.running:
         server.stop("fast")
     shutil.rmtree(folder, ignore_errors=True)
