@@ -3,7 +3,9 @@ GMTS_TEST_DATABASE_URL as well (CI points it at the machine's PostgreSQL, so two
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +24,10 @@ def server_url(target: str) -> str:
     if target == "external":
         return os.environ["GMTS_TEST_DATABASE_URL"]
     # A folder of its own: pytest rotates its base temp folders, and a concurrent session may remove ours.
-    return start_server(Path(tempfile.mkdtemp(prefix="gmts-test-postgres-")))
+    # Removed at exit, after the server's own exit hook has stopped it (hooks run last registered first).
+    folder = Path(tempfile.mkdtemp(prefix="gmts-test-postgres-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return start_server(folder)
 
 
 async def migrated_template(url: str) -> AsyncIterator[str]:
