@@ -66,7 +66,9 @@ log = logging.getLogger(__name__)
 NAME = "read_models"  # this projector's row in projection_checkpoints
 BATCH_SIZE = 500
 CACHE_SIZE = 1_000
-POLL_INTERVAL_S = 1.0
+POLL_INTERVAL_S = 1.0  # the longest wait between polls of an idle log
+# The wait between polls while events keep arriving: a command shows in the read models within about this.
+BUSY_POLL_S = 0.05
 MAX_BACKOFF_S = 30.0
 Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 _LOCK = (714_201_902, 1)  # pg_advisory_xact_lock(int, int) keys of this projector's batches
@@ -116,12 +118,14 @@ class Projector:
                 return total
 
     async def follow(self, stop: asyncio.Event, poll_interval: float = POLL_INTERVAL_S) -> None:
-        """Keep projecting until `stop` is set: full batches back to back, then a poll every `poll_interval`.
+        """Keep projecting until `stop` is set, polling as `next_poll_delay` says: full batches back to back,
+        every BUSY_POLL_S while events arrive, up to every `poll_interval` when the log is quiet.
 
         A failing batch (database gone, an event the fold cannot apply) is logged and retried with a growing
         delay (up to MAX_BACKOFF_S); the checkpoint never moves past it.
         """
         failures = 0
+        delay = poll_interval
         while not stop.is_set():
             try:
                 applied = await self.project_once()
@@ -130,11 +134,10 @@ class Projector:
                 failures += 1
                 log.exception("projector %s: batch failed (%d in a row); retrying", NAME, failures)
                 applied = 0
-            if applied >= self.batch_size:
-                continue
-            delay = min(poll_interval * 2 ** min(failures, 16), MAX_BACKOFF_S) if failures else poll_interval
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+            delay = next_poll_delay(applied, self.batch_size, delay, poll_interval, failures)
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
 
     async def lag(self) -> int:
         """How many committed events lie after the checkpoint (including any an open transaction holds back)."""
@@ -334,6 +337,23 @@ async def project_once(pool: asyncpg.Pool, *, batch_size: int = BATCH_SIZE) -> i
 async def run_until_caught_up(pool: asyncpg.Pool, *, batch_size: int = BATCH_SIZE) -> int:
     """Project until nothing more can be read; return the events consumed."""
     return await Projector(pool, batch_size=batch_size).run_until_caught_up()
+
+
+def next_poll_delay(
+    applied: int, batch_size: int, previous: float, poll_interval: float, failures: int
+) -> float:
+    """Seconds to wait before the next poll, from what the last one did. A full batch: none (more is waiting).
+    Some events: BUSY_POLL_S, so while trainees are busy a dashboard lags their commands by tens of
+    milliseconds, not by a whole interval. Nothing: twice the last wait, up to `poll_interval`, so a quiet log
+    costs one query per interval. A failure: `poll_interval` doubled per failure in a row, up to MAX_BACKOFF_S."""
+    if failures:
+        return min(poll_interval * (1 << min(failures, 16)), MAX_BACKOFF_S)
+    if applied >= batch_size:
+        return 0.0
+    busy = min(BUSY_POLL_S, poll_interval)
+    if applied > 0:
+        return busy
+    return min(max(previous, busy) * 2, poll_interval)
 
 
 async def follow(
