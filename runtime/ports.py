@@ -24,11 +24,14 @@ def _ephemeral_range() -> tuple[int, int]:
     return low, high
 
 
-def _candidates() -> list[int]:
+def _outside_ephemeral() -> int | None:
+    """A random port from _LOWEST up that is not in the ephemeral range; None if the range covers them all."""
     low, high = _ephemeral_range()
-    ports = [p for p in range(_LOWEST, 65_536) if not low <= p <= high]
-    random.shuffle(ports)
-    return ports
+    below, above = range(_LOWEST, max(low, _LOWEST)), range(max(high + 1, _LOWEST), 65_536)
+    if not below and not above:
+        return None
+    k = random.randrange(len(below) + len(above))
+    return below[k] if k < len(below) else above[k - len(below)]
 
 
 def _bindable(port: int) -> bool:
@@ -42,7 +45,10 @@ def _bindable(port: int) -> bool:
 
 def free_port() -> int:
     """A loopback port nothing listens on now and the kernel will not hand out on its own."""
-    for port in _candidates()[:200]:
+    for _ in range(200):
+        port = _outside_ephemeral()
+        if port is None:
+            break
         if _bindable(port):
             return port
     with socket.socket() as s:  # everything outside the range is taken: fall back to the kernel's pick
