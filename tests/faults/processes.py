@@ -20,7 +20,7 @@ from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
 from runtime.ports import free_port
-from runtime.temporal_dev_server import temporal_cli
+from runtime.temporal_dev_server import dev_server_command
 from workflows.data_converter import journey_data_converter
 
 with warnings.catch_warnings():  # it falls back to /tmp when XDG_RUNTIME_DIR is unset, and says so at import
@@ -164,20 +164,7 @@ class TemporalDevServer(Process):
         self.port = free_port()
         super().__init__(
             name="temporal dev server",
-            args=[
-                temporal_cli(),
-                "server",
-                "start-dev",
-                "--db-filename",
-                str(folder / "temporal.db"),
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--headless",
-                "--log-level",
-                "warn",
-            ],
+            args=dev_server_command(folder / "temporal.db", self.port, "default", None, "warn"),
             env={},
             log=folder / "temporal.log",
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -93,7 +94,9 @@ async def test_with_no_temporal_configured_journeys_survive_a_restart(
         client = await Client.connect(f"127.0.0.1:{port}", data_converter=journey_data_converter)
         await enrol(client, enrolment(tid, start=today, end=today + timedelta(days=700)), "trainee-journeys")
         stop(process)
-    assert (tmp_path / "temporal.db").exists()
+    with closing(sqlite3.connect(tmp_path / "temporal.db")) as db:
+        # A write-ahead log: the rollback journal SQLite defaults to syncs about three times per transaction.
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     with gmts_worker(env) as process:
         client = await Client.connect(f"127.0.0.1:{port}", data_converter=journey_data_converter)
         summary = await asyncio.wait_for(journey(client, tid).query("summary"), timeout=30)
