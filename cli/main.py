@@ -10,6 +10,7 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 import click
+import uvloop
 
 from domain.actors import Role
 from domain.events import RecordedEvent
@@ -31,7 +32,9 @@ def run(work: Awaitable[T]) -> T:
     from runtime.temporal_dev_server import TemporalUnavailable
 
     try:
-        return asyncio.run(work)  # type: ignore[arg-type]
+        # uvloop: the service's one event loop carries HTTP, Temporal's callbacks, asyncpg and the projector.
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(work)  # type: ignore[arg-type]
     except (EventStoreError, TemporalUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
 
