@@ -54,7 +54,6 @@ import atexit
 import collections
 import contextlib
 import gc
-import json
 import multiprocessing
 import os
 import platform
@@ -86,6 +85,7 @@ from bench.bare_workflow import BareWorkflow, noop
 from bench.bulk_fill import FillResult, fill, trainee_id
 from bench.command_line import command_line
 from bench.event_store import RAW_INSERT, RAW_TABLE, make_events, raw_row
+from bench.publish import publish
 from bench.workflow_updates import percentile
 from config.settings import Settings
 from domain.actors import Role
@@ -101,7 +101,6 @@ from eventstore.verify import verify
 from runtime.gc_tuning import tune_for_replay
 from runtime.ports import free_port
 
-RESULTS = Path(__file__).parent / "results"
 NAME = "end_to_end"
 GMTS = str(Path(sys.executable).parent / "gmts")
 
@@ -1812,14 +1811,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     result |= asyncio.run(run_benchmark(config, server_url, postgres_dir=postgres_dir))
-    table = markdown(result)
-    if args.quick:
-        print(table + "\n(a --quick run: bench/results/ is left as it was)")
-        return
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{NAME}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    (RESULTS / f"{NAME}.md").write_text(table)
-    print(table)
+    publish(NAME, result, markdown(result), quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.conninfo import conninfo_to_dict
 
 from bench.command_line import command_line
+from bench.publish import publish
 from domain.actors import Actor, Role
 from domain.events import EvidenceSubmitted, RecordedEvent, record
 from eventstore.connection import create_pool
@@ -93,7 +94,6 @@ from eventstore.log import START, read_log
 from eventstore.migrate import migrate
 from eventstore.store import EVENT_COLUMNS, EventStore
 
-RESULTS = Path(__file__).parent / "results"
 NAME = "event_store"
 
 OURS = "ours"
@@ -1076,14 +1076,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "command": command_line("bench.event_store", argv),
     }
     result |= asyncio.run(run_benchmark(config, server_url))
-    table = markdown(result)
-    if args.quick:
-        print(table + "\n(a --quick run: bench/results/ is left as it was)")
-        return
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{NAME}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"{NAME}.md").write_text(table)
-    print(table)
+    publish(NAME, result, markdown(result), quick=args.quick)
 
 
 if __name__ == "__main__":

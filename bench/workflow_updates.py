@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
-import json
 import math
 import os
 import platform
@@ -78,6 +77,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.reminders import send_reminder
     from bench.bare_workflow import BareWorkflow, noop
     from bench.command_line import command_line
+    from bench.publish import publish
     from config.settings import Settings
     from domain.actors import Actor, Role
     from domain.commands import EnrolTrainee, SubmitEvidence
@@ -92,7 +92,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.journey_input import JourneyInput, workflow_id_for
     from workflows.trainee_journey import STORE_RETRY, STORE_TIMEOUT, TraineeJourneyWorkflow
 
-RESULTS = Path(__file__).parent / "results"
 NAME = "workflow_updates"
 
 GOAL_LATENCY_X = 2.0  # command p50 and p99 at most this many times the bare update's
@@ -1038,14 +1037,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         result |= runner.run(run_benchmark(config, server_url, postgres_dir=folder))
     result["wall_s_including_servers"] = round(time.perf_counter() - started, 1)
-    table = markdown(result)
-    if args.quick:
-        print(table + "\n(a --quick run: bench/results/ is left as it was)")
-        return
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{NAME}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"{NAME}.md").write_text(table)
-    print(table)
+    publish(NAME, result, markdown(result), quick=args.quick)
     print(f"(whole run: {result['wall_s_including_servers']:.0f} s)")
 
 
