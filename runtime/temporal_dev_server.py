@@ -33,19 +33,22 @@ def temporal_cli() -> str:
 SQLITE_PRAGMAS = ("journal_mode=wal", "synchronous=full")
 
 
+def sqlite_state_args(db_file: Path) -> list[str]:
+    """The `start-dev` arguments that keep the server's state in `db_file`, as the service keeps it."""
+    pragmas = [arg for pragma in SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)]
+    return ["--db-filename", str(db_file), *pragmas]
+
+
 def dev_server_command(
     db_file: Path, port: int, namespace: str, ui_port: int | None, log_level: str
 ) -> list[str]:
     """`temporal server start-dev` on 127.0.0.1 with its state in `db_file`; no web UI when `ui_port` is None."""
     ui = ["--headless"] if ui_port is None else ["--ui-port", str(ui_port)]
-    pragmas = [arg for pragma in SQLITE_PRAGMAS for arg in ("--sqlite-pragma", pragma)]
     return [
         temporal_cli(),
         "server",
         "start-dev",
-        "--db-filename",
-        str(db_file),
-        *pragmas,
+        *sqlite_state_args(db_file),
         "--ip",
         "127.0.0.1",
         "--port",
