@@ -14,6 +14,7 @@ from bench.workflow_updates import (
     COMMAND,
     REGULAR_APPEND,
     STORE_ALONE,
+    TEMPORAL_FILE,
     Config,
     markdown,
     percentile,
@@ -65,8 +66,13 @@ async def test_every_workload_runs_at_every_concurrency_and_every_goal_is_judged
         # no timer (the calendar's timer stays while the next deadline does not move).
         assert events(COMMAND) == events(BARE_LOCAL)
 
+    # The dev server kept its state as the service's does (a SQLite file), so the bare update paid for it too.
+    assert result["temporal_state"]["kept"] == TEMPORAL_FILE
+    assert result["temporal_state"]["files_bytes_at_end"] > 0
+
     assert sorted(result["goals_met"] + result["goals_missed"]) == list(TINY.concurrency)
     report = markdown(result)
+    assert TEMPORAL_FILE in report
     assert "| concurrency | bare cmds/s |" in report
     assert report.count("**MISSED**") >= len(result["goals_missed"]), "a miss is never hidden"
     assert "### Breakdown" in report
