@@ -97,7 +97,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.trainee_journey import STORE_RETRY, STORE_TIMEOUT, TraineeJourneyWorkflow
 
 NAME = "workflow_updates"
-TEMPORAL_FILE = "in a SQLite file in write-ahead-log mode, every commit synced (as `gmts start` keeps it)"
+TEMPORAL_FILE = "in a SQLite file in write-ahead-log mode with every commit synced, as `gmts start` keeps it"
 
 GOAL_LATENCY_X = 2.0  # command p50 and p99 at most this many times the bare update's
 GOAL_THROUGHPUT_X = 0.5  # command throughput at least this fraction of the bare update's
