@@ -634,9 +634,9 @@ class Load:
                             async with self.http.post(path, json=body, headers=headers) as answer:
                                 response = answer.status, await answer.read()
                             break
-                        except aiohttp.ClientConnectionError as exc:
-                            # A kept-alive connection the server closed as it was reused: retry with the same
-                            # Idempotency-Key, as the API invites (nothing is written twice).
+                        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                            # A kept-alive connection the server closed as it was reused, or no answer in time:
+                            # retry with the same Idempotency-Key, as the API invites (nothing is written twice).
                             if attempt == TRANSPORT_RETRIES:
                                 errors.append(f"POST {path}: {type(exc).__name__}: {exc}")
                             else:
