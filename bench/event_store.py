@@ -129,9 +129,8 @@ class Config:
     writers: tuple[int, ...] = (1, 8, 32)
     database_url: str | None = None
     keep_databases: bool = False
-    wal_warmup_mib: int | None = (
-        None  # WAL written and discarded before timing; None: the server's max_wal_size
-    )
+    # WAL written and discarded before timing (MiB); None: the server's max_wal_size.
+    wal_warmup_mib: int | None = None
 
 
 QUICK = Config(events=20_000, stream_reads=10, streams=100, appends=300)
@@ -494,16 +493,15 @@ async def warm_wal(url: str, mib: int | None = None) -> int:
     """Write `mib` MiB of WAL (default: the server's `max_wal_size`) into a scratch table of the database at
     `url`, drop it and checkpoint, so the WAL segment files exist before any library is timed (see the
     module's docstring). Returns the bytes of WAL written."""
-    lsn = "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"
+    start = await wal_position(url)
     conn = await asyncpg.connect(url)
     try:
-        start = int(await conn.fetchval(lsn))
         if mib is None:
             target = int(await conn.fetchval("SELECT pg_size_bytes(current_setting('max_wal_size'))"))
         else:
             target = mib * 2**20
         await conn.execute("CREATE TABLE wal_warmup (filler text)")
-        while (written := int(await conn.fetchval(lsn)) - start) < target:
+        while (written := await wal_position(url) - start) < target:
             # Rows of 1,920 characters (md5 repeated: stored as is), about 2 KB of WAL each, 200 MB at most a
             # statement.
             rows = min(100_000, (target - written) // 2_000 + 1)
@@ -513,9 +511,9 @@ async def warm_wal(url: str, mib: int | None = None) -> int:
             )
         await conn.execute("DROP TABLE wal_warmup")
         await conn.execute("CHECKPOINT")
-        return int(await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")) - start
     finally:
         await conn.close()
+    return await wal_position(url) - start
 
 
 async def _settle(url: str, tables: Sequence[str]) -> None:
@@ -940,7 +938,7 @@ async def run_benchmark(
     try:
         log("warming the write-ahead log (untimed) ...")
         warmed = await warm_wal(await ensure_database(server_url, names["warm-up"]), config.wal_warmup_mib)
-        log(f"  {warmed / 2**20:,.0f} MB of WAL written and discarded")
+        log(f"  {warmed / 2**20:,.0f} MiB of WAL written and discarded")
         for library, runner in runners.items():
             log(f"{library}:")
             url = await ensure_database(server_url, names[library])
@@ -1006,13 +1004,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"{' before, '.join(str(x) for x in result['machine']['load_average_1min'])} after. Events are EvidenceSubmitted "
         f"with a ~400-character narrative; reads of a stream: {cfg['stream_reads']} streams, one after another. "
         f"Each read workload ran {cfg.get('read_repeats', 1)} times back to back; its median run is shown (every "
-        "run's seconds are in the JSON)."
-        + (
-            f" Before any library ran, {result['wal_warmup_mib']:,} MiB of WAL was written and discarded, so each "
-            "found its WAL segment files made (untimed)."
-            if "wal_warmup_mib" in result
-            else ""
-        ),
+        "run's seconds are in the JSON). Before any library ran, "
+        f"{result['wal_warmup_mib']:,} MiB of WAL was written and discarded, so each found its WAL segment files "
+        "made (untimed).",
         "",
         "| workload | ours events/s | eventsourcing events/s | raw asyncpg events/s (ceiling) "
         "| ours / eventsourcing | ours / raw |",
