@@ -19,7 +19,7 @@ from bench.end_to_end import (
     run_benchmark,
 )
 
-WALK = 9  # commands in a walk
+WALK = 17  # commands in a walk: two months of a placement
 
 
 async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres: tuple[str, str]) -> None:
