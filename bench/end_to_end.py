@@ -550,7 +550,6 @@ class Population:
         pm = self.token(self.programme_manager(k), Role.PROGRAMME_MANAGER)
         me = self.token(tid, Role.TRAINEE)
         plm = self.token(self.placement_manager(k), Role.PLACEMENT_MANAGER)
-        e1, e2, e3, e4, e5, e6 = (str(uuid.uuid4()) for _ in range(6))
         base = f"/trainees/{tid}"
 
         def evidence(eid: str, competencies: list[str]) -> Step:
@@ -584,26 +583,21 @@ class Population:
             }
             return f"{base}/progress-reviews", body, plm
 
-        return [
-            (f"{base}/placements", placement, pm),
-            evidence(e1, [c1]),
-            evidence(e2, [c2]),
-            evidence(e3, [c1, c2]),
-            request(c1, [e1, e3]),
-            sign_off(c1, [e1, e3]),
-            request(c2, [e2, e3]),
-            sign_off(c2, [e2, e3]),
-            review(),
-            # A second month: two more competencies evidenced, requested, signed off and reviewed.
-            evidence(e4, [c3]),
-            evidence(e5, [c4]),
-            evidence(e6, [c3, c4]),
-            request(c3, [e4, e6]),
-            sign_off(c3, [e4, e6]),
-            request(c4, [e5, e6]),
-            sign_off(c4, [e5, e6]),
-            review(),
-        ]
+        def month(a: str, b: str) -> list[Step]:
+            """Evidence of two competencies, each requested and signed off, then a progress review."""
+            for_a, for_b, for_both = (str(uuid.uuid4()) for _ in range(3))
+            return [
+                evidence(for_a, [a]),
+                evidence(for_b, [b]),
+                evidence(for_both, [a, b]),
+                request(a, [for_a, for_both]),
+                sign_off(a, [for_a, for_both]),
+                request(b, [for_b, for_both]),
+                sign_off(b, [for_b, for_both]),
+                review(),
+            ]
+
+        return [(f"{base}/placements", placement, pm), *month(c1, c2), *month(c3, c4)]
 
 
 _RATED: list[str] = []
