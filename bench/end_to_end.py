@@ -33,7 +33,8 @@ Phases, in order:
    `--walkers` trainees drawn from those not yet walked walk a realistic handful of commands (start a placement,
    three pieces of evidence, two sign-off requests each answered by the placement manager's sign-off, a
    progress review; then a second month of the same but the placement: 17 commands). Every command's latency
-   is measured at the client; its acknowledgement is followed until the projector's row for that trainee reaches the acknowledged version (projector lag).
+   is measured at the client; its acknowledgement is followed until the projector's row for that trainee
+   reaches the acknowledged version (projector lag).
    CPU per command of every process is read with psutil. A warm-up (`--warmup` trainees enrolled and walked,
    untimed) comes first, and counts towards the smallest population.
 3. The bulk-filled store (bench/bulk_fill.py), grown to each `--fill` size in turn; after each: vacuum and
@@ -535,7 +536,7 @@ class Population:
 
     def walk(self, k: int) -> list[Step]:
         """Two realistic months: a placement; each month, evidence, sign-off requests answered, a progress review
-        (17 commands). Two months, not one, so that a walk phase lasts long enough (about 10 s) for a slow second
+        (17 commands). Two months, not one, so that a walk phase lasts long enough (13-16 s on 2026-11-25) for a slow second
         on the shared machine not to decide its figure: with one month (9 commands, about 5 s) the walk's ratio
         to the bare update at the same size ranged 0.37x-0.60x from run to run."""
         tid = trainee_id(k)
