@@ -536,9 +536,9 @@ class Population:
 
     def walk(self, k: int) -> list[Step]:
         """Two realistic months: a placement; each month, evidence, sign-off requests answered, a progress review
-        (17 commands). Two months, not one, so that a walk phase lasts long enough (13-16 s on 2026-11-25) for a slow second
-        on the shared machine not to decide its figure: with one month (9 commands, about 5 s) the walk's ratio
-        to the bare update at the same size ranged 0.37x-0.60x from run to run."""
+        (17 commands). Two months, not one, so that a walk phase lasts long enough (13-16 s on 2026-11-25) for
+        a slow second on the shared machine not to decide its figure: with one month (9 commands, about 5 s)
+        the walk's ratio to the bare update at the same size ranged 0.37x-0.60x from run to run."""
         tid = trainee_id(k)
         rated = _rated()
         picks: list[str] = []
