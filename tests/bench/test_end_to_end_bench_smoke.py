@@ -104,6 +104,7 @@ async def test_the_quick_run_measures_every_phase_and_judges_every_goal(postgres
     for size in QUICK.trainees:
         assert f"| walk at {size:,} |" in report
     assert "### Enrolments beside a bare update-with-start (information)" in report
+    assert f"trainees x {WALK} commands" in report, "the report states the walk's length as walked"
 
     conn = await asyncpg.connect(server)
     try:
